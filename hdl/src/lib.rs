@@ -1,0 +1,1 @@
+//! RustHDL blocks of the fpevm core.
