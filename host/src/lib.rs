@@ -1,1 +1,24 @@
+//! fpevm: execute Ethereum blocks in parallel lanes, with an FPGA core for Keccak-256 and hot
+//! 256-bit opcodes.
+//!
+//! The entry point is [`execute_block`]: revm-native inputs (`BlockEnv`, `TxEnv`s with senders
+//! recovered, a `DatabaseRef` pre-state), a [`BlockOutput`] with results, receipts and state
+//! changes. Whatever strategy runs, the output equals the sequential one.
 
+pub mod error;
+pub mod exec;
+pub mod options;
+pub mod output;
+pub mod receipt;
+pub mod state;
+pub mod trie;
+pub mod vectors;
+
+pub use error::ExecError;
+pub use exec::execute_block;
+pub use options::{BlockExtras, DeviceKind, ExecMode, ExecOptions, OffloadPolicy};
+pub use output::{AccountChange, AccountState, BlockOutput, InvalidTxReason, SkippedTx, StateChanges};
+pub use receipt::Receipt;
+
+/// revm, re-exported so users build inputs with the exact version fpevm links.
+pub use revm;

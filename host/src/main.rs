@@ -1,1 +1,70 @@
-fn main() {}
+//! The `fpevm` command line.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+use cli::args::ExecArgs;
+use cli::vectors::Suite;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Parallel Ethereum block execution with an FPGA offload core.
+#[derive(Debug, Parser)]
+#[command(name = "fpevm", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run GeneralStateTests files or folders (recursively).
+    Statetest {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Forks to run: a comma-separated list of names, or `all`.
+        #[arg(long, default_value = "Cancun")]
+        forks: String,
+        #[command(flatten)]
+        exec: ExecArgs,
+    },
+    /// Run BlockchainTests files or folders (recursively).
+    Blocktest {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Networks to run: a comma-separated list of names, or `all`.
+        #[arg(long, default_value = "Cancun")]
+        forks: String,
+        #[command(flatten)]
+        exec: ExecArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Statetest { paths, forks, exec } => cli::vectors::run(Suite::State, paths, forks, exec),
+        Command::Blocktest { paths, forks, exec } => cli::vectors::run(Suite::Blockchain, paths, forks, exec),
+    };
+    match result {
+        Ok(tally) => {
+            println!("{tally}");
+            if tally.failed > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            println!("0 passed, 1 failed");
+            ExitCode::FAILURE
+        }
+    }
+}

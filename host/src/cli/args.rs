@@ -1,0 +1,60 @@
+//! Arguments shared by every command that executes blocks.
+
+use clap::Args;
+use fpevm::{DeviceKind, ExecOptions, OffloadPolicy};
+
+/// Options common to every execution command.
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Worker lanes (default: available cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// When hot opcodes and Keccak go to the device: never, auto, always.
+    #[arg(long, default_value = "never")]
+    pub offload: OffloadPolicy,
+    /// Transport for offloaded work: cpu, sim, aws.
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceKind,
+    /// One JSON object per result line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ExecArgs {
+    /// The library options these arguments select; refuses what this build cannot do yet, with
+    /// a message saying so.
+    pub fn exec_options(&self) -> Result<ExecOptions, String> {
+        let mut options = ExecOptions::default();
+        if let Some(threads) = self.threads {
+            if threads == 0 {
+                return Err("--threads must be at least 1".into());
+            }
+            options.threads = threads;
+        }
+        if self.offload != OffloadPolicy::Never {
+            return Err(format!(
+                "--offload {} is not available yet: offloading lands with the FPGA core (use --offload never)",
+                self.offload
+            ));
+        }
+        if self.device != DeviceKind::Cpu {
+            return Err(format!(
+                "--device {} is not available yet: only the cpu transport is built (use --device cpu)",
+                self.device
+            ));
+        }
+        options.offload = self.offload;
+        options.device = self.device;
+        Ok(options)
+    }
+
+    /// A note for options accepted but not yet acted on, printed once before a run.
+    pub fn notes(&self, options: &ExecOptions) -> Option<String> {
+        (options.threads > 1).then(|| {
+            format!(
+                "note: --threads {} accepted; parallel lanes are not available yet, blocks run on one lane",
+                options.threads
+            )
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! `fpevm demo`: runs the built-in example block.

@@ -1,0 +1,6 @@
+//! The `fpevm` command line: argument parsing and the commands.
+
+pub mod args;
+pub mod demo;
+pub mod progress;
+pub mod vectors;

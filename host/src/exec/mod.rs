@@ -1,0 +1,61 @@
+//! Block execution: the entry point, the sequential path, and the consensus steps around
+//! the transactions.
+
+mod block_rules;
+mod report;
+mod sequential;
+mod system;
+
+pub use block_rules::max_blob_gas_per_block;
+pub use report::{ExecReport, Strategy};
+
+use crate::error::ExecError;
+use crate::options::{DeviceKind, ExecOptions, OffloadPolicy};
+use crate::output::BlockOutput;
+use revm::context::{BlockEnv, TxEnv};
+use revm::database_interface::DatabaseRef;
+use revm::primitives::hardfork::SpecId;
+use std::time::Instant;
+
+/// Executes a block's transactions against `db` under `spec` and returns per-transaction
+/// results, receipts and the block's state changes.
+///
+/// `db` is the parent state and is never written. The beacon-root system call, withdrawals and
+/// mining rewards in `options.extras` are applied around the transactions. Every strategy
+/// (sequential, parallel, offloaded) returns the same `BlockOutput`; `report` says which ran.
+pub fn execute_block<DB>(
+    spec: SpecId,
+    block_env: &BlockEnv,
+    txs: &[TxEnv],
+    db: &DB,
+    options: &ExecOptions,
+) -> Result<BlockOutput, ExecError>
+where
+    DB: DatabaseRef + Send + Sync,
+{
+    if options.offload != OffloadPolicy::Never {
+        return Err(ExecError::Unsupported(format!(
+            "--offload {} is not available yet: the device offload path lands with the FPGA core",
+            options.offload
+        )));
+    }
+    if options.device != DeviceKind::Cpu {
+        return Err(ExecError::Unsupported(format!(
+            "--device {} is not available yet: only the cpu transport is built",
+            options.device
+        )));
+    }
+    let started = Instant::now();
+    let mut output = sequential::execute(spec, block_env, txs, db, options)?;
+    output.report = ExecReport {
+        strategy: Strategy::Sequential,
+        reason: if options.threads > 1 {
+            "parallel lanes are not available yet; ran on one lane".to_string()
+        } else {
+            "one lane requested".to_string()
+        },
+        lanes: 1,
+        elapsed: started.elapsed(),
+    };
+    Ok(output)
+}

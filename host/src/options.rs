@@ -1,0 +1,135 @@
+//! Execution options: lanes, offload policy, device, mode, and the block's non-transaction inputs.
+
+use revm::primitives::{Address, B256, U256};
+use std::fmt;
+use std::str::FromStr;
+
+/// How a block's invalid transactions are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecMode {
+    /// A block with an invalid transaction is an error naming the transaction (node import).
+    #[default]
+    Validate,
+    /// Invalid transactions are skipped and reported; the rest executes (block building).
+    Build,
+}
+
+/// When KECCAK256 and the hot 256-bit opcodes go to the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OffloadPolicy {
+    /// Always on the CPU.
+    #[default]
+    Never,
+    /// On the device when the cost model says it pays.
+    Auto,
+    /// Every eligible operation goes to the device (for testing).
+    Always,
+}
+
+/// Which transport serves offloaded work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceKind {
+    /// The software reference of the core's contract.
+    #[default]
+    Cpu,
+    /// The Verilated core.
+    Sim,
+    /// An AWS F1/F2 FPGA slot.
+    Aws,
+}
+
+/// Inputs of a block that are not transactions, applied around them by the consensus rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockExtras {
+    /// EIP-4788: stored by a system call before the first transaction (Cancun on).
+    pub parent_beacon_block_root: Option<B256>,
+    /// EIP-4895 withdrawals, credited after the last transaction (Shanghai on).
+    pub withdrawals: Vec<Withdrawal>,
+    /// Proof-of-work rewards: `Some(ommers)` credits the block reward (before the merge) to the
+    /// beneficiary and each ommer's beneficiary; `None` credits nothing (state tests).
+    pub mining_reward: Option<Vec<Ommer>>,
+}
+
+/// One EIP-4895 withdrawal: `amount_gwei` gwei credited to `address`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// Recipient.
+    pub address: Address,
+    /// Amount in gwei.
+    pub amount_gwei: u64,
+}
+
+/// An ommer (uncle) header's fields that its mining reward depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ommer {
+    /// The ommer's beneficiary.
+    pub beneficiary: Address,
+    /// The ommer's block number.
+    pub number: U256,
+}
+
+/// Options of [`crate::execute_block`]. `Default` is: one lane per core, CPU only, validate mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOptions {
+    /// Worker lanes; 1 runs the block sequentially.
+    pub threads: usize,
+    /// Offload policy for KECCAK256 and hot arithmetic.
+    pub offload: OffloadPolicy,
+    /// Transport for offloaded work.
+    pub device: DeviceKind,
+    /// Validate (reject on invalid transaction) or build (skip it).
+    pub mode: ExecMode,
+    /// Chain id checked against transactions.
+    pub chain_id: u64,
+    /// Beacon root, withdrawals and mining rewards of the block.
+    pub extras: BlockExtras,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        Self {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            offload: OffloadPolicy::default(),
+            device: DeviceKind::default(),
+            mode: ExecMode::default(),
+            chain_id: 1,
+            extras: BlockExtras::default(),
+        }
+    }
+}
+
+/// An option value that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}` (expected one of: {expected})")]
+pub struct ParseOptionError {
+    kind: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+macro_rules! option_enum_text {
+    ($ty:ident, $kind:literal, $($variant:ident => $text:literal),+) => {
+        impl FromStr for $ty {
+            type Err = ParseOptionError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    _ => Err(ParseOptionError {
+                        kind: $kind,
+                        value: s.to_string(),
+                        expected: concat!($($text, " "),+),
+                    }),
+                }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $(Self::$variant => $text,)+ })
+            }
+        }
+    };
+}
+
+option_enum_text!(ExecMode, "mode", Validate => "validate", Build => "build");
+option_enum_text!(OffloadPolicy, "offload policy", Never => "never", Auto => "auto", Always => "always");
+option_enum_text!(DeviceKind, "device", Cpu => "cpu", Sim => "sim", Aws => "aws");

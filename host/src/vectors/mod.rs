@@ -1,0 +1,12 @@
+//! Runners for the official Ethereum test vectors (GeneralStateTests, BlockchainTests): each
+//! case goes through [`crate::execute_block`] and is checked against the expected roots.
+
+// pub mod blocktest;
+mod files;
+mod fork;
+pub mod statetest;
+mod tally;
+
+pub use files::collect_json_files;
+pub use fork::{spec_by_name, ForkSelection, Network};
+pub use tally::{CaseReport, Outcome, Tally};
