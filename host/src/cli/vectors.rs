@@ -65,10 +65,6 @@ fn run_file(
 ) -> usize {
     match suite {
         Suite::State => fpevm::vectors::statetest::run_file(file, forks, options, on_case).unselected,
-        Suite::Blockchain => todo_blocktest(file, forks, options, on_case),
+        Suite::Blockchain => fpevm::vectors::blocktest::run_file(file, forks, options, on_case),
     }
-}
-
-fn todo_blocktest(_: &Path, _: &ForkSelection, _: &ExecOptions, _: &mut dyn FnMut(CaseReport)) -> usize {
-    0
 }

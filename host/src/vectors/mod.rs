@@ -1,9 +1,11 @@
 //! Runners for the official Ethereum test vectors (GeneralStateTests, BlockchainTests): each
 //! case goes through [`crate::execute_block`] and is checked against the expected roots.
 
-// pub mod blocktest;
+pub mod blocktest;
 mod files;
 mod fork;
+mod header_rules;
+mod sender;
 pub mod statetest;
 mod tally;
 
