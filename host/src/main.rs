@@ -40,6 +40,10 @@ enum Command {
         #[command(flatten)]
         exec: ExecArgs,
     },
+    /// Run the mainnet block snapshots, sequentially and in parallel, and compare.
+    Mainnet(cli::mainnet::MainnetArgs),
+    /// Execute the built-in example block and print a summary.
+    Demo(cli::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Statetest { paths, forks, exec } => cli::vectors::run(Suite::State, paths, forks, exec),
         Command::Blocktest { paths, forks, exec } => cli::vectors::run(Suite::Blockchain, paths, forks, exec),
+        Command::Mainnet(args) => cli::mainnet::run(args),
+        Command::Demo(args) => cli::demo::run(args),
     };
     match result {
         Ok(tally) => {

@@ -2,5 +2,6 @@
 
 pub mod args;
 pub mod demo;
+pub mod mainnet;
 pub mod progress;
 pub mod vectors;
