@@ -9,6 +9,7 @@ pub mod error;
 pub mod exec;
 pub mod options;
 pub mod output;
+mod parallel;
 pub mod receipt;
 pub mod state;
 pub mod trie;
@@ -17,7 +18,9 @@ pub mod vectors;
 pub use error::ExecError;
 pub use exec::execute_block;
 pub use options::{BlockExtras, DeviceKind, ExecMode, ExecOptions, OffloadPolicy};
-pub use output::{AccountChange, AccountState, BlockOutput, InvalidTxReason, SkippedTx, StateChanges};
+pub use output::{
+    AccountChange, AccountState, BlockOutput, InvalidTxReason, SkippedTx, StateChanges,
+};
 pub use receipt::Receipt;
 
 /// revm, re-exported so users build inputs with the exact version fpevm links.

@@ -81,6 +81,9 @@ pub struct ExecOptions {
     pub mode: ExecMode,
     /// Chain id checked against transactions.
     pub chain_id: u64,
+    /// Blocks with fewer transactions run sequentially: too little work to share out. Zero
+    /// forces the parallel path even for one transaction on one lane (for testing).
+    pub min_parallel_txs: usize,
     /// Beacon root, withdrawals and mining rewards of the block.
     pub extras: BlockExtras,
 }
@@ -93,6 +96,7 @@ impl Default for ExecOptions {
             device: DeviceKind::default(),
             mode: ExecMode::default(),
             chain_id: 1,
+            min_parallel_txs: 8,
             extras: BlockExtras::default(),
         }
     }

@@ -15,6 +15,9 @@ pub struct ExecArgs {
     /// Transport for offloaded work: cpu, sim, aws.
     #[arg(long, default_value = "cpu")]
     pub device: DeviceKind,
+    /// Blocks with fewer transactions run sequentially (0: always the parallel path, for testing).
+    #[arg(long)]
+    pub min_parallel_txs: Option<usize>,
     /// One JSON object per result line.
     #[arg(long)]
     pub json: bool,
@@ -43,18 +46,11 @@ impl ExecArgs {
                 self.device
             ));
         }
+        if let Some(min) = self.min_parallel_txs {
+            options.min_parallel_txs = min;
+        }
         options.offload = self.offload;
         options.device = self.device;
         Ok(options)
-    }
-
-    /// A note for options accepted but not yet acted on, printed once before a run.
-    pub fn notes(&self, options: &ExecOptions) -> Option<String> {
-        (options.threads > 1).then(|| {
-            format!(
-                "note: --threads {} accepted; parallel lanes are not available yet, blocks run on one lane",
-                options.threads
-            )
-        })
     }
 }

@@ -20,9 +20,6 @@ pub enum Suite {
 /// Runs a suite over `paths`; returns the tally (the caller prints it and sets the exit code).
 pub fn run(suite: Suite, paths: &[PathBuf], forks: &str, args: &ExecArgs) -> Result<Tally, String> {
     let options = args.exec_options()?;
-    if let Some(note) = args.notes(&options) {
-        eprintln!("{note}");
-    }
     let files = collect_json_files(paths).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err("no .json test files under the given paths".into());
@@ -52,7 +49,11 @@ pub fn run(suite: Suite, paths: &[PathBuf], forks: &str, args: &ExecArgs) -> Res
     if unselected > 0 {
         eprintln!("{unselected} entries of forks outside the selection were not run (see --forks)");
     }
-    eprintln!("{label}: {} files in {:.1} s", files.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "{label}: {} files in {:.1} s",
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(tally)
 }
 
@@ -64,7 +65,9 @@ fn run_file(
     on_case: &mut dyn FnMut(CaseReport),
 ) -> usize {
     match suite {
-        Suite::State => fpevm::vectors::statetest::run_file(file, forks, options, on_case).unselected,
+        Suite::State => {
+            fpevm::vectors::statetest::run_file(file, forks, options, on_case).unselected
+        }
         Suite::Blockchain => fpevm::vectors::blocktest::run_file(file, forks, options, on_case),
     }
 }

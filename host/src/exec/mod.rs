@@ -1,11 +1,13 @@
 //! Block execution: the entry point, the sequential path, and the consensus steps around
 //! the transactions.
 
+mod accumulator;
 mod block_rules;
 mod report;
-mod sequential;
-mod system;
+pub(crate) mod sequential;
+pub(crate) mod system;
 
+pub use accumulator::BlockAccumulator;
 pub use block_rules::max_blob_gas_per_block;
 pub use report::{ExecReport, Strategy};
 
@@ -46,16 +48,33 @@ where
         )));
     }
     let started = Instant::now();
-    let mut output = sequential::execute(spec, block_env, txs, db, options)?;
-    output.report = ExecReport {
-        strategy: Strategy::Sequential,
-        reason: if options.threads > 1 {
-            "parallel lanes are not available yet; ran on one lane".to_string()
+    let lanes = options.threads.min(txs.len()).max(1);
+    let forced = options.min_parallel_txs == 0;
+    let (mut output, mut report) =
+        if !forced && (lanes <= 1 || txs.len() < options.min_parallel_txs) {
+            let reason = if options.threads <= 1 {
+                "one lane requested".to_string()
+            } else {
+                format!(
+                    "{} transactions: below the parallel threshold of {}",
+                    txs.len(),
+                    options.min_parallel_txs
+                )
+            };
+            let output = sequential::execute(spec, block_env, txs, db, options)?;
+            (
+                output,
+                ExecReport {
+                    strategy: Strategy::Sequential,
+                    reason,
+                    lanes: 1,
+                    elapsed: Default::default(),
+                },
+            )
         } else {
-            "one lane requested".to_string()
-        },
-        lanes: 1,
-        elapsed: started.elapsed(),
-    };
+            crate::parallel::execute(spec, block_env, txs, db, options, lanes)?
+        };
+    report.elapsed = started.elapsed();
+    output.report = report;
     Ok(output)
 }

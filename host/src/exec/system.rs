@@ -1,13 +1,13 @@
 //! Consensus steps around a block's transactions: the EIP-4788 beacon-root call before them,
 //! withdrawals and proof-of-work rewards after them.
 
+use super::sequential::LaneEvm;
 use crate::error::ExecError;
 use crate::options::BlockExtras;
 use crate::state::BlockState;
 use revm::context::BlockEnv;
-use revm::database_interface::DatabaseRef;
-use super::sequential::LaneEvm;
 use revm::context::ContextTr;
+use revm::database_interface::DatabaseRef;
 use revm::handler::{ExecuteEvm, SystemCallEvm};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{address, Address, KECCAK_EMPTY, U256};
@@ -25,7 +25,9 @@ pub fn apply_beacon_root<DB: DatabaseRef>(
     spec: SpecId,
     extras: &BlockExtras,
 ) -> Result<(), ExecError> {
-    let Some(root) = extras.parent_beacon_block_root else { return Ok(()) };
+    let Some(root) = extras.parent_beacon_block_root else {
+        return Ok(());
+    };
     if !spec.is_enabled_in(SpecId::CANCUN) {
         return Ok(());
     }
@@ -56,11 +58,15 @@ pub fn apply_post_block<DB: DatabaseRef>(
     if let (Some(ommers), Some(base)) = (&extras.mining_reward, block_reward(spec)) {
         let base = U256::from(base);
         let count = U256::from(ommers.len());
-        state.add_balance(block.beneficiary, base + base * count / U256::from(32)).map_err(db_err)?;
+        state
+            .add_balance(block.beneficiary, base + base * count / U256::from(32))
+            .map_err(db_err)?;
         for ommer in ommers {
             // (8 + ommer.number - block.number) / 8 of the base reward.
             let eighths = (U256::from(8) + ommer.number).saturating_sub(block.number);
-            state.add_balance(ommer.beneficiary, base * eighths / U256::from(8)).map_err(db_err)?;
+            state
+                .add_balance(ommer.beneficiary, base * eighths / U256::from(8))
+                .map_err(db_err)?;
         }
     }
     if spec.is_enabled_in(SpecId::SHANGHAI) {

@@ -5,7 +5,9 @@ use crate::output::{AccountState, StateChanges};
 use crate::trie::{state_root_with, KeccakBatch, TrieAccountInput};
 use revm::bytecode::Bytecode;
 use revm::database_interface::DatabaseRef;
-use revm::primitives::{keccak256, Address, Bytes, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
+use revm::primitives::{
+    keccak256, Address, Bytes, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256,
+};
 use revm::state::AccountInfo;
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,7 +40,10 @@ pub struct InMemoryState {
 impl InMemoryState {
     /// An empty state whose `BLOCKHASH` follows `policy` for unknown numbers.
     pub fn new(policy: BlockHashes) -> Self {
-        Self { hash_policy: policy, ..Self::default() }
+        Self {
+            hash_policy: policy,
+            ..Self::default()
+        }
     }
 
     /// Inserts (or replaces) an account with its code and storage; zero-valued slots are dropped.
@@ -50,14 +55,28 @@ impl InMemoryState {
         code: Bytes,
         storage: impl IntoIterator<Item = (U256, U256)>,
     ) {
-        let code_hash = if code.is_empty() { KECCAK_EMPTY } else { keccak256(&code) };
+        let code_hash = if code.is_empty() {
+            KECCAK_EMPTY
+        } else {
+            keccak256(&code)
+        };
         if !code.is_empty() {
-            let bytecode = Bytecode::new_raw_checked(code.clone()).unwrap_or_else(|_| Bytecode::new_legacy(code));
+            let bytecode = Bytecode::new_raw_checked(code.clone())
+                .unwrap_or_else(|_| Bytecode::new_legacy(code));
             self.codes.entry(code_hash).or_insert(bytecode);
         }
         let storage = storage.into_iter().filter(|(_, v)| !v.is_zero()).collect();
-        self.accounts
-            .insert(address, MemAccount { info: AccountState { balance, nonce, code_hash }, storage });
+        self.accounts.insert(
+            address,
+            MemAccount {
+                info: AccountState {
+                    balance,
+                    nonce,
+                    code_hash,
+                },
+                storage,
+            },
+        );
     }
 
     /// Inserts an account that refers to code by hash (the code is given separately).

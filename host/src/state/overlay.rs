@@ -50,12 +50,19 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         if let Some(cached) = self.accounts.get(&address) {
             return Ok(*cached);
         }
-        let info = self.db.basic_ref(address).map_err(|e| db_error("account", address, e))?;
+        let info = self
+            .db
+            .basic_ref(address)
+            .map_err(|e| db_error("account", address, e))?;
         let state = info.map(|info| {
             if let Some(code) = info.code.filter(|c| !c.is_empty()) {
                 self.codes.entry(info.code_hash).or_insert(code);
             }
-            AccountState { balance: info.balance, nonce: info.nonce, code_hash: info.code_hash }
+            AccountState {
+                balance: info.balance,
+                nonce: info.nonce,
+                code_hash: info.code_hash,
+            }
         });
         self.accounts.insert(address, state);
         Ok(state)
@@ -85,7 +92,8 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         let change = self.changes.accounts.entry(address).or_default();
         // After revm's finalize, an empty touched account that is not newly created is one that
         // EIP-161 removes (pre-Spurious-Dragon accounts were already normalized by revm).
-        let destroyed = account.is_selfdestructed() || (account.is_empty() && !account.is_created());
+        let destroyed =
+            account.is_selfdestructed() || (account.is_empty() && !account.is_created());
         if destroyed || account.is_created() {
             let cache = self.storage.entry(address).or_default();
             cache.cleared = true;
@@ -99,8 +107,11 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             return;
         }
         let info = &account.info;
-        let state =
-            AccountState { balance: info.balance, nonce: info.nonce, code_hash: info.code_hash };
+        let state = AccountState {
+            balance: info.balance,
+            nonce: info.nonce,
+            code_hash: info.code_hash,
+        };
         if info.code_hash != KECCAK_EMPTY {
             if let Some(code) = &info.code {
                 if !self.codes.contains_key(&info.code_hash) {
@@ -150,7 +161,10 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
         if let Some(code) = self.codes.get(&code_hash) {
             return Ok(code.clone());
         }
-        let code = self.db.code_by_hash_ref(code_hash).map_err(|e| db_error("code", code_hash, e))?;
+        let code = self
+            .db
+            .code_by_hash_ref(code_hash)
+            .map_err(|e| db_error("code", code_hash, e))?;
         self.codes.insert(code_hash, code.clone());
         Ok(code)
     }
@@ -172,7 +186,63 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
     }
 
     fn block_hash(&mut self, number: u64) -> Result<B256, DbError> {
-        self.db.block_hash_ref(number).map_err(|e| db_error("block hash", number, e))
+        self.db
+            .block_hash_ref(number)
+            .map_err(|e| db_error("block hash", number, e))
+    }
+}
+
+/// Read-only access for parallel lanes: the same values as `Database`, without caching.
+impl<DB: DatabaseRef> DatabaseRef for BlockState<'_, DB> {
+    type Error = DbError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, DbError> {
+        match self.accounts.get(&address) {
+            Some(state) => Ok(state.map(|s| AccountInfo {
+                balance: s.balance,
+                nonce: s.nonce,
+                code_hash: s.code_hash,
+                code: (s.code_hash == KECCAK_EMPTY).then(Bytecode::default),
+                ..AccountInfo::default()
+            })),
+            None => self
+                .db
+                .basic_ref(address)
+                .map_err(|e| db_error("account", address, e)),
+        }
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, DbError> {
+        if code_hash == KECCAK_EMPTY {
+            return Ok(Bytecode::default());
+        }
+        match self.codes.get(&code_hash) {
+            Some(code) => Ok(code.clone()),
+            None => self
+                .db
+                .code_by_hash_ref(code_hash)
+                .map_err(|e| db_error("code", code_hash, e)),
+        }
+    }
+
+    fn storage_ref(&self, address: Address, index: StorageKey) -> Result<StorageValue, DbError> {
+        if let Some(cache) = self.storage.get(&address) {
+            if let Some(value) = cache.slots.get(&index) {
+                return Ok(*value);
+            }
+            if cache.cleared {
+                return Ok(U256::ZERO);
+            }
+        }
+        self.db
+            .storage_ref(address, index)
+            .map_err(|e| db_error("storage of", address, e))
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, DbError> {
+        self.db
+            .block_hash_ref(number)
+            .map_err(|e| db_error("block hash", number, e))
     }
 }
 

@@ -1,0 +1,112 @@
+//! The block's results as they are committed in order: receipts, gas, skipped transactions.
+//! Sequential and parallel execution both commit through it, so their outputs agree by
+//! construction once each transaction's result and state agree.
+
+use super::block_rules::max_blob_gas_per_block;
+use crate::error::ExecError;
+use crate::options::ExecMode;
+use crate::output::{BlockOutput, InvalidTxReason, SkippedTx, StateChanges};
+use crate::receipt::Receipt;
+use alloy_primitives::Bloom;
+use revm::context::result::ExecutionResult;
+use revm::context::{BlockEnv, TxEnv};
+use revm::primitives::eip4844::GAS_PER_BLOB;
+use revm::primitives::hardfork::SpecId;
+
+/// Results committed so far, in block order.
+#[derive(Debug, Default)]
+pub struct BlockAccumulator {
+    results: Vec<ExecutionResult>,
+    receipts: Vec<Receipt>,
+    tx_indexes: Vec<usize>,
+    skipped: Vec<SkippedTx>,
+    gas_used: u64,
+    blob_gas_used: u64,
+}
+
+impl BlockAccumulator {
+    /// An empty accumulator for a block of `txs` transactions.
+    pub fn with_capacity(txs: usize) -> Self {
+        Self {
+            results: Vec::with_capacity(txs),
+            receipts: Vec::with_capacity(txs),
+            tx_indexes: Vec::with_capacity(txs),
+            ..Self::default()
+        }
+    }
+
+    /// Checks that `tx` fits in the gas and blob gas the block has left.
+    pub fn check_budget(
+        &self,
+        tx: &TxEnv,
+        block_env: &BlockEnv,
+        spec: SpecId,
+    ) -> Result<(), InvalidTxReason> {
+        let available = block_env.gas_limit.saturating_sub(self.gas_used);
+        if tx.gas_limit > available {
+            return Err(InvalidTxReason::BlockGasExceeded {
+                gas_limit: tx.gas_limit,
+                available,
+            });
+        }
+        let blob_gas = GAS_PER_BLOB.saturating_mul(tx.blob_hashes.len() as u64);
+        let available = max_blob_gas_per_block(spec).saturating_sub(self.blob_gas_used);
+        if blob_gas > available {
+            return Err(InvalidTxReason::BlobGasExceeded {
+                blob_gas,
+                available,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records an executed transaction and its receipt.
+    pub fn push_executed(&mut self, index: usize, tx: &TxEnv, result: ExecutionResult) {
+        self.gas_used += result.tx_gas_used();
+        self.blob_gas_used += GAS_PER_BLOB * tx.blob_hashes.len() as u64;
+        let receipt = Receipt::new(
+            tx.tx_type,
+            result.is_success(),
+            self.gas_used,
+            result.logs().to_vec(),
+        );
+        self.receipts.push(receipt);
+        self.results.push(result);
+        self.tx_indexes.push(index);
+    }
+
+    /// Records an invalid transaction: an error in validate mode, a skip in build mode.
+    pub fn push_invalid(
+        &mut self,
+        index: usize,
+        reason: InvalidTxReason,
+        mode: ExecMode,
+    ) -> Result<(), ExecError> {
+        match mode {
+            ExecMode::Validate => Err(ExecError::InvalidTransaction { index, reason }),
+            ExecMode::Build => {
+                self.skipped.push(SkippedTx { index, reason });
+                Ok(())
+            }
+        }
+    }
+
+    /// The block output with the block's state changes.
+    pub fn finish(self, state: StateChanges) -> BlockOutput {
+        let mut logs_bloom = Bloom::ZERO;
+        for receipt in &self.receipts {
+            logs_bloom.accrue_bloom(&receipt.bloom);
+        }
+        BlockOutput {
+            results: self.results,
+            receipts: self.receipts,
+            tx_indexes: self.tx_indexes,
+            skipped: self.skipped,
+            state,
+            gas_used: self.gas_used,
+            blob_gas_used: self.blob_gas_used,
+            logs_bloom,
+            report: Default::default(),
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! A lane: a worker thread that runs execution and validation tasks until the block is done.
+
+use super::fee::{beneficiary_fee, credit_account};
+use super::handler::DeferredFeeHandler;
+use super::lane_db::{LaneDb, LaneError};
+use super::location::{CreditKind, Incarnation, Location, Read, TxIdx, Written};
+use super::mv_memory::MvMemory;
+use super::scheduler::{Scheduler, Task};
+use crate::output::AccountState;
+use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction};
+use revm::context::{BlockEnv, CfgEnv, Context, ContextSetters, ContextTr, TxEnv};
+use revm::database_interface::DatabaseRef;
+use revm::handler::{ExecuteEvm, Handler, MainBuilder, MainContext, MainnetContext, MainnetEvm};
+use revm::precompile::Precompiles;
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{Address, TxKind, KECCAK_EMPTY, U256};
+use revm::state::EvmState;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Why a transaction's last incarnation produced no state.
+#[derive(Debug, Clone)]
+pub enum TxFailure {
+    /// revm rejected the transaction.
+    Invalid(InvalidTransaction),
+    /// Something the parallel path does not reproduce exactly; the block runs sequentially.
+    Fatal(String),
+}
+
+/// A transaction's last execution.
+#[derive(Debug)]
+pub struct TxExecution {
+    /// revm's result, or why there is none.
+    pub result: Result<ExecutionResult, TxFailure>,
+    /// The finalized state, without the beneficiary's fee unless it was merged (see `fee`).
+    pub state: EvmState,
+    /// A recipient whose balance is a placeholder in `state` (credited lazily).
+    pub lazy_recipient: Option<Address>,
+    /// The beneficiary's fee when it was not merged into `state`.
+    pub deferred_fee: Option<U256>,
+}
+
+/// Everything the lanes of one block share.
+pub struct Shared<'a, B> {
+    pub mv: &'a MvMemory,
+    pub scheduler: &'a Scheduler,
+    pub base: &'a B,
+    pub txs: &'a [TxEnv],
+    pub block_env: &'a BlockEnv,
+    pub cfg: &'a CfgEnv,
+    pub spec: SpecId,
+    pub outcomes: &'a [Mutex<Option<TxExecution>>],
+    /// Incarnations executed and aborted so far (the dependency monitor's inputs).
+    pub executions: AtomicUsize,
+    pub aborts: AtomicUsize,
+    /// Set when the monitor stopped the lanes because dependencies make parallelism lose.
+    pub halted_for_dependencies: AtomicBool,
+}
+
+type LaneEvm<'a, B> = MainnetEvm<MainnetContext<LaneDb<'a, B>>>;
+
+/// Runs tasks until the scheduler is done.
+pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
+    let mut evm: LaneEvm<'_, B> = Context::mainnet()
+        .with_db(LaneDb::new(shared.mv, shared.base))
+        .with_block(shared.block_env.clone())
+        .with_cfg(shared.cfg.clone())
+        .build_mainnet();
+    let precompiles = Precompiles::new(shared.spec.into());
+    let mut task = None;
+    while !shared.scheduler.done() {
+        task = match task.take().or_else(|| shared.scheduler.next_task()) {
+            Some(Task::Execute(txn, incarnation)) => {
+                execute(shared, &mut evm, precompiles, txn, incarnation)
+            }
+            Some(Task::Validate(txn, incarnation)) => validate(shared, txn, incarnation),
+            None => {
+                std::hint::spin_loop();
+                None
+            }
+        };
+    }
+}
+
+/// Stops the lanes when more than a third of the executions so far were wasted: the block's
+/// dependencies make parallel execution lose, and the rest runs sequentially.
+fn monitor_dependencies<B>(shared: &Shared<'_, B>) {
+    const MIN_SAMPLE: usize = 32;
+    let executions = shared.executions.load(Ordering::Relaxed);
+    let aborts = shared.aborts.load(Ordering::Relaxed);
+    if executions >= MIN_SAMPLE && aborts * 3 > executions {
+        shared
+            .halted_for_dependencies
+            .store(true, Ordering::Relaxed);
+        shared.scheduler.halt();
+    }
+}
+
+fn validate<B: DatabaseRef>(
+    shared: &Shared<'_, B>,
+    txn: TxIdx,
+    incarnation: Incarnation,
+) -> Option<Task> {
+    let base = super::lane_db::Base(shared.base);
+    let valid = shared.mv.validate(txn, &base);
+    let aborted = !valid && shared.scheduler.try_validation_abort(txn, incarnation);
+    if aborted {
+        shared.mv.convert_writes_to_estimates(txn);
+        shared.aborts.fetch_add(1, Ordering::Relaxed);
+        monitor_dependencies(shared);
+    }
+    shared.scheduler.finish_validation(txn, aborted)
+}
+
+fn execute<B: DatabaseRef>(
+    shared: &Shared<'_, B>,
+    evm: &mut LaneEvm<'_, B>,
+    precompiles: &Precompiles,
+    txn: TxIdx,
+    incarnation: Incarnation,
+) -> Option<Task> {
+    loop {
+        shared.executions.fetch_add(1, Ordering::Relaxed);
+        match run_incarnation(shared, evm, precompiles, txn) {
+            Err(blocking) => {
+                shared.aborts.fetch_add(1, Ordering::Relaxed);
+                monitor_dependencies(shared);
+                if shared.scheduler.add_dependency(txn, blocking) {
+                    return None;
+                }
+            }
+            Ok((execution, reads, writes)) => {
+                let wrote_new = shared.mv.record(txn, reads, writes);
+                *shared.outcomes[txn]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(execution);
+                return shared
+                    .scheduler
+                    .finish_execution(txn, incarnation, wrote_new);
+            }
+        }
+    }
+}
+
+/// Whether `tx` is a plain transfer whose recipient can be credited without reading it.
+fn lazy_candidate(tx: &TxEnv, beneficiary: Address, precompiles: &Precompiles) -> Option<Address> {
+    match tx.kind {
+        TxKind::Call(to)
+            if !tx.value.is_zero()
+                && to != tx.caller
+                && to != beneficiary
+                && tx.authorization_list.is_empty()
+                && !precompiles.contains(&to) =>
+        {
+            Some(to)
+        }
+        _ => None,
+    }
+}
+
+type IncarnationOutput = (TxExecution, Vec<Read>, Vec<(Location, Written)>);
+
+/// Runs one incarnation; `Err(t)` when it read an estimate of transaction `t`.
+fn run_incarnation<B: DatabaseRef>(
+    shared: &Shared<'_, B>,
+    evm: &mut LaneEvm<'_, B>,
+    precompiles: &Precompiles,
+    txn: TxIdx,
+) -> Result<IncarnationOutput, TxIdx> {
+    let tx = &shared.txs[txn];
+    let beneficiary = shared.block_env.beneficiary;
+    evm.ctx.db_mut().begin(txn);
+    let failure = |evm: &mut LaneEvm<'_, B>, failure: TxFailure| {
+        let reads = evm.ctx.db_mut().take_reads();
+        let execution = TxExecution {
+            result: Err(failure),
+            state: EvmState::default(),
+            lazy_recipient: None,
+            deferred_fee: None,
+        };
+        Ok((execution, reads, Vec::new()))
+    };
+    if let Some(to) = lazy_candidate(tx, beneficiary, precompiles) {
+        match evm.ctx.db_mut().try_lazy_recipient(to) {
+            Ok(_) => {}
+            Err(LaneError::Blocked(t)) => return Err(t),
+            Err(LaneError::Base(e)) => return failure(evm, TxFailure::Fatal(e)),
+        }
+    }
+    evm.ctx.set_tx(tx.clone());
+    let result = DeferredFeeHandler::default().run(evm);
+    let mut state = evm.finalize();
+    let result = match result {
+        Ok(result) => result,
+        Err(EVMError::Database(LaneError::Blocked(t))) => return Err(t),
+        Err(EVMError::Transaction(reason)) => return failure(evm, TxFailure::Invalid(reason)),
+        Err(other) => return failure(evm, TxFailure::Fatal(other.to_string())),
+    };
+    let db = evm.ctx.db_mut();
+    let lazy_recipient = db.lazy_recipient();
+    if lazy_recipient.is_some() && !result.is_success() {
+        return failure(
+            evm,
+            TxFailure::Fatal("a plain transfer did not succeed".into()),
+        );
+    }
+    let fee = beneficiary_fee(tx, shared.block_env, &result, shared.spec);
+    let mut writes = Vec::new();
+    let deferred_fee = match state.get_mut(&beneficiary) {
+        Some(account) => {
+            credit_account(account, fee, shared.spec);
+            None
+        }
+        None => {
+            writes.push((
+                Location::Account(beneficiary),
+                Written::Credit(fee, CreditKind::Fee),
+            ));
+            Some(fee)
+        }
+    };
+    for (address, account) in &state {
+        if !account.is_touched() {
+            continue;
+        }
+        if Some(*address) == lazy_recipient {
+            // The placeholder balance was zero, so the balance is exactly the transfer.
+            writes.push((
+                Location::Account(*address),
+                Written::Credit(account.info.balance, CreditKind::Transfer),
+            ));
+            continue;
+        }
+        let destroyed =
+            account.is_selfdestructed() || (account.is_empty() && !account.is_created());
+        let reset = destroyed || account.is_created();
+        if reset {
+            writes.push((Location::StorageReset(*address), Written::StorageReset));
+        }
+        let info = &account.info;
+        let value = (!destroyed).then_some(AccountState {
+            balance: info.balance,
+            nonce: info.nonce,
+            code_hash: info.code_hash,
+        });
+        if reset || db.observed_account(*address) != Some(value) {
+            writes.push((Location::Account(*address), Written::Account(value)));
+        }
+        if destroyed {
+            continue;
+        }
+        if info.code_hash != KECCAK_EMPTY && account.is_created() {
+            if let Some(code) = &info.code {
+                shared.mv.insert_code(info.code_hash, code.clone());
+            }
+        }
+        for (slot, value) in account.storage.iter().filter(|(_, v)| v.is_changed()) {
+            writes.push((
+                Location::Storage(*address, *slot),
+                Written::Storage(value.present_value()),
+            ));
+        }
+    }
+    let reads = db.take_reads();
+    let execution = TxExecution {
+        result: Ok(result),
+        state,
+        lazy_recipient,
+        deferred_fee,
+    };
+    Ok((execution, reads, writes))
+}

@@ -1,0 +1,180 @@
+//! The database a lane's revm reads through: the multi-version memory over the block's base
+//! state, recording every read for validation.
+
+use super::location::{Location, Observed, Read, TxIdx};
+use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
+use crate::output::AccountState;
+use revm::bytecode::Bytecode;
+use revm::database_interface::{DBErrorMarker, Database, DatabaseRef};
+use revm::primitives::{Address, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
+use revm::state::AccountInfo;
+
+/// Why a lane's read did not return a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaneError {
+    /// The read depends on a transaction that must execute again first.
+    #[error("read blocked on transaction {0}")]
+    Blocked(TxIdx),
+    /// The base state failed.
+    #[error("{0}")]
+    Base(String),
+}
+
+impl DBErrorMarker for LaneError {}
+
+/// Adapts any revm `DatabaseRef` (the block's base state) to [`BaseState`].
+pub struct Base<'a, B>(pub &'a B);
+
+impl<B: DatabaseRef> BaseState for Base<'_, B> {
+    fn base_account(&self, address: Address) -> Result<Option<AccountState>, String> {
+        self.0
+            .basic_ref(address)
+            .map(|info| {
+                info.map(|i| AccountState {
+                    balance: i.balance,
+                    nonce: i.nonce,
+                    code_hash: i.code_hash,
+                })
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    fn base_storage(&self, address: Address, slot: U256) -> Result<U256, String> {
+        self.0.storage_ref(address, slot).map_err(|e| e.to_string())
+    }
+}
+
+/// One lane's view for the incarnation it is running.
+pub struct LaneDb<'a, B> {
+    mv: &'a MvMemory,
+    base: Base<'a, B>,
+    txn: TxIdx,
+    /// The recipient of a plain transfer whose balance is not read (its credit is lazy).
+    lazy_recipient: Option<Address>,
+    reads: Vec<Read>,
+}
+
+impl<'a, B: DatabaseRef> LaneDb<'a, B> {
+    /// A view over `mv` and `base`.
+    pub fn new(mv: &'a MvMemory, base: &'a B) -> Self {
+        Self {
+            mv,
+            base: Base(base),
+            txn: 0,
+            lazy_recipient: None,
+            reads: Vec::new(),
+        }
+    }
+
+    /// Starts an incarnation of `txn`.
+    pub fn begin(&mut self, txn: TxIdx) {
+        self.txn = txn;
+        self.lazy_recipient = None;
+        self.reads.clear();
+    }
+
+    /// Decides whether `to` can be credited lazily: it must have no code (checked through its
+    /// code hash only, which is recorded as a read).
+    pub fn try_lazy_recipient(&mut self, to: Address) -> Result<bool, LaneError> {
+        let hash = resolved(self.mv.code_hash(to, self.txn, &self.base))?;
+        if hash != KECCAK_EMPTY {
+            return Ok(false);
+        }
+        self.reads.push(Read {
+            location: Location::Account(to),
+            observed: Observed::CodeHash(hash),
+        });
+        self.lazy_recipient = Some(to);
+        Ok(true)
+    }
+
+    /// The reads of the incarnation so far.
+    pub fn take_reads(&mut self) -> Vec<Read> {
+        std::mem::take(&mut self.reads)
+    }
+
+    /// The value this incarnation read for `address`, if it read the whole account.
+    pub fn observed_account(&self, address: Address) -> Option<Option<AccountState>> {
+        self.reads
+            .iter()
+            .find_map(|r| match (&r.location, &r.observed) {
+                (Location::Account(a), Observed::Account(v)) if *a == address => Some(*v),
+                _ => None,
+            })
+    }
+
+    /// The lazily credited recipient of this incarnation.
+    pub fn lazy_recipient(&self) -> Option<Address> {
+        self.lazy_recipient
+    }
+}
+
+fn resolved<T>(r: Resolved<T>) -> Result<T, LaneError> {
+    match r {
+        Resolved::Value(v) => Ok(v),
+        Resolved::Blocked(Blocked(txn)) => Err(LaneError::Blocked(txn)),
+        Resolved::Failed(e) => Err(LaneError::Base(e)),
+    }
+}
+
+fn info(state: AccountState) -> AccountInfo {
+    AccountInfo {
+        balance: state.balance,
+        nonce: state.nonce,
+        code_hash: state.code_hash,
+        code: (state.code_hash == KECCAK_EMPTY).then(Bytecode::default),
+        ..AccountInfo::default()
+    }
+}
+
+impl<B: DatabaseRef> Database for LaneDb<'_, B> {
+    type Error = LaneError;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, LaneError> {
+        if self.lazy_recipient == Some(address) {
+            // A placeholder: the transfer adds to it and the lane records the difference as a
+            // credit. Its real balance is never read, so it creates no dependency.
+            return Ok(Some(info(AccountState {
+                balance: U256::ZERO,
+                nonce: 0,
+                code_hash: KECCAK_EMPTY,
+            })));
+        }
+        let value = resolved(self.mv.account(address, self.txn, &self.base))?;
+        self.reads.push(Read {
+            location: Location::Account(address),
+            observed: Observed::Account(value),
+        });
+        Ok(value.map(info))
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, LaneError> {
+        if code_hash == KECCAK_EMPTY {
+            return Ok(Bytecode::default());
+        }
+        match self.mv.code(&code_hash) {
+            Some(code) => Ok(code),
+            None => self
+                .base
+                .0
+                .code_by_hash_ref(code_hash)
+                .map_err(|e| LaneError::Base(e.to_string())),
+        }
+    }
+
+    fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, LaneError> {
+        let value = resolved(self.mv.storage(address, index, self.txn, &self.base))?;
+        self.reads.push(Read {
+            location: Location::Storage(address, index),
+            observed: Observed::Storage(value),
+        });
+        Ok(value)
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, LaneError> {
+        self.base
+            .0
+            .block_hash_ref(number)
+            .map_err(|e| LaneError::Base(e.to_string()))
+    }
+}

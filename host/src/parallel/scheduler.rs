@@ -1,0 +1,226 @@
+//! The collaborative scheduler of Block-STM: lanes pull execution and validation tasks from
+//! two shared indexes, lowest transaction first.
+//!
+//! Invariants (Gelashvili et al., "Block-STM", 2022): a transaction is validated after every
+//! execution of it, and again whenever a lower transaction's re-execution wrote a new location;
+//! the scheduler reports done only when both indexes passed the block, no task is in flight, and
+//! no index was decreased while checking. Then every transaction's last incarnation read exactly
+//! what sequential execution would, so committing them in order equals sequential execution.
+
+use super::location::{Incarnation, TxIdx};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::Mutex;
+
+/// A unit of work for a lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Execute this incarnation.
+    Execute(TxIdx, Incarnation),
+    /// Validate this incarnation's reads.
+    Validate(TxIdx, Incarnation),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    ReadyToExecute,
+    Executing,
+    Executed,
+    Aborting,
+}
+
+/// Shared scheduling state of one block.
+pub struct Scheduler {
+    txs: usize,
+    execution_idx: AtomicUsize,
+    validation_idx: AtomicUsize,
+    decrease_cnt: AtomicUsize,
+    active_tasks: AtomicUsize,
+    done: AtomicBool,
+    status: Vec<Mutex<(Incarnation, Status)>>,
+    dependents: Vec<Mutex<Vec<TxIdx>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Scheduler {
+    /// A scheduler for `txs` transactions, all ready for their first incarnation.
+    pub fn new(txs: usize) -> Self {
+        Self {
+            txs,
+            execution_idx: AtomicUsize::new(0),
+            validation_idx: AtomicUsize::new(0),
+            decrease_cnt: AtomicUsize::new(0),
+            active_tasks: AtomicUsize::new(0),
+            done: AtomicBool::new(false),
+            status: (0..txs)
+                .map(|_| Mutex::new((0, Status::ReadyToExecute)))
+                .collect(),
+            dependents: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
+        }
+    }
+
+    /// Whether every transaction is executed and validated.
+    pub fn done(&self) -> bool {
+        self.done.load(SeqCst)
+    }
+
+    /// Whether `txn`'s last incarnation finished executing (and was not aborted since).
+    pub fn is_executed(&self, txn: TxIdx) -> bool {
+        lock(&self.status[txn]).1 == Status::Executed
+    }
+
+    /// Stops all lanes (used when the block falls back to sequential execution).
+    pub fn halt(&self) {
+        self.done.store(true, SeqCst);
+    }
+
+    fn decrease_execution_idx(&self, target: TxIdx) {
+        self.execution_idx.fetch_min(target, SeqCst);
+        self.decrease_cnt.fetch_add(1, SeqCst);
+    }
+
+    fn decrease_validation_idx(&self, target: TxIdx) {
+        self.validation_idx.fetch_min(target, SeqCst);
+        self.decrease_cnt.fetch_add(1, SeqCst);
+    }
+
+    fn check_done(&self) {
+        let observed = self.decrease_cnt.load(SeqCst);
+        if self
+            .execution_idx
+            .load(SeqCst)
+            .min(self.validation_idx.load(SeqCst))
+            >= self.txs
+            && self.active_tasks.load(SeqCst) == 0
+            && observed == self.decrease_cnt.load(SeqCst)
+        {
+            self.done.store(true, SeqCst);
+        }
+    }
+
+    /// Moves `txn` from ready to executing; `None` if it is not ready (the caller keeps the
+    /// active-task count balanced).
+    fn try_incarnate(&self, txn: TxIdx) -> Option<Task> {
+        if txn < self.txs {
+            let mut status = lock(&self.status[txn]);
+            if status.1 == Status::ReadyToExecute {
+                status.1 = Status::Executing;
+                return Some(Task::Execute(txn, status.0));
+            }
+        }
+        None
+    }
+
+    fn next_version_to_execute(&self) -> Option<Task> {
+        if self.execution_idx.load(SeqCst) >= self.txs {
+            self.check_done();
+            return None;
+        }
+        self.active_tasks.fetch_add(1, SeqCst);
+        let txn = self.execution_idx.fetch_add(1, SeqCst);
+        let task = self.try_incarnate(txn);
+        if task.is_none() {
+            self.active_tasks.fetch_sub(1, SeqCst);
+        }
+        task
+    }
+
+    fn next_version_to_validate(&self) -> Option<Task> {
+        if self.validation_idx.load(SeqCst) >= self.txs {
+            self.check_done();
+            return None;
+        }
+        self.active_tasks.fetch_add(1, SeqCst);
+        let txn = self.validation_idx.fetch_add(1, SeqCst);
+        if txn < self.txs {
+            let (incarnation, status) = *lock(&self.status[txn]);
+            if status == Status::Executed {
+                return Some(Task::Validate(txn, incarnation));
+            }
+        }
+        self.active_tasks.fetch_sub(1, SeqCst);
+        None
+    }
+
+    /// The next task, validation first when it lags execution.
+    pub fn next_task(&self) -> Option<Task> {
+        if self.validation_idx.load(SeqCst) < self.execution_idx.load(SeqCst) {
+            self.next_version_to_validate()
+        } else {
+            self.next_version_to_execute()
+        }
+    }
+
+    /// Suspends `txn` until `blocking` executes again. Returns false when `blocking` already
+    /// finished, in which case the caller re-executes `txn` at once.
+    pub fn add_dependency(&self, txn: TxIdx, blocking: TxIdx) -> bool {
+        let mut dependents = lock(&self.dependents[blocking]);
+        if lock(&self.status[blocking]).1 == Status::Executed {
+            return false;
+        }
+        lock(&self.status[txn]).1 = Status::Aborting;
+        dependents.push(txn);
+        self.active_tasks.fetch_sub(1, SeqCst);
+        true
+    }
+
+    fn set_ready(&self, txn: TxIdx) {
+        let mut status = lock(&self.status[txn]);
+        *status = (status.0 + 1, Status::ReadyToExecute);
+    }
+
+    /// Marks an incarnation executed, wakes its dependents, and returns its validation task when
+    /// the lane should run it at once.
+    pub fn finish_execution(
+        &self,
+        txn: TxIdx,
+        incarnation: Incarnation,
+        wrote_new_location: bool,
+    ) -> Option<Task> {
+        *lock(&self.status[txn]) = (incarnation, Status::Executed);
+        let dependents = std::mem::take(&mut *lock(&self.dependents[txn]));
+        if let Some(min) = dependents.iter().copied().min() {
+            for dependent in dependents {
+                self.set_ready(dependent);
+            }
+            self.decrease_execution_idx(min);
+        }
+        if self.validation_idx.load(SeqCst) > txn {
+            if wrote_new_location {
+                self.decrease_validation_idx(txn);
+            } else {
+                return Some(Task::Validate(txn, incarnation));
+            }
+        }
+        self.active_tasks.fetch_sub(1, SeqCst);
+        None
+    }
+
+    /// Claims the abort of a failed validation; only one lane wins per incarnation.
+    pub fn try_validation_abort(&self, txn: TxIdx, incarnation: Incarnation) -> bool {
+        let mut status = lock(&self.status[txn]);
+        if *status == (incarnation, Status::Executed) {
+            status.1 = Status::Aborting;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Ends a validation; after an abort, returns the re-execution when the lane should run it.
+    pub fn finish_validation(&self, txn: TxIdx, aborted: bool) -> Option<Task> {
+        if aborted {
+            self.set_ready(txn);
+            self.decrease_validation_idx(txn + 1);
+            if self.execution_idx.load(SeqCst) > txn {
+                if let Some(task) = self.try_incarnate(txn) {
+                    return Some(task);
+                }
+            }
+        }
+        self.active_tasks.fetch_sub(1, SeqCst);
+        None
+    }
+}
