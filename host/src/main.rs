@@ -53,8 +53,12 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Statetest { paths, forks, exec } => cli::vectors::run(Suite::State, paths, forks, exec),
-        Command::Blocktest { paths, forks, exec } => cli::vectors::run(Suite::Blockchain, paths, forks, exec),
+        Command::Statetest { paths, forks, exec } => {
+            cli::vectors::run(Suite::State, paths, forks, exec)
+        }
+        Command::Blocktest { paths, forks, exec } => {
+            cli::vectors::run(Suite::Blockchain, paths, forks, exec)
+        }
         Command::Mainnet(args) => cli::mainnet::run(args),
         Command::Demo(args) => cli::demo::run(args),
     };

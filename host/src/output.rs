@@ -1,8 +1,8 @@
 //! What executing a block produces: per-transaction results, receipts and the block's state changes.
 
 use crate::receipt::Receipt;
-use revm::context::result::{ExecutionResult, InvalidTransaction};
 use alloy_primitives::Bloom;
+use revm::context::result::{ExecutionResult, InvalidTransaction};
 use revm::primitives::{Address, B256, U256};
 use revm::state::Bytecode;
 use std::collections::BTreeMap;

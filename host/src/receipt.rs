@@ -1,8 +1,8 @@
 //! Consensus receipts: status, cumulative gas, logs and bloom, their encoding and the receipts root.
 
 use crate::trie::ordered_trie_root;
-use alloy_rlp::{BufMut, Encodable, Header};
 use alloy_primitives::Bloom;
+use alloy_rlp::{BufMut, Encodable, Header};
 use revm::primitives::{keccak256, Log, B256};
 
 /// The receipt of one transaction (EIP-658 status form; typed per EIP-2718).
@@ -25,7 +25,13 @@ impl Receipt {
     pub fn new(tx_type: u8, success: bool, cumulative_gas_used: u64, logs: Vec<Log>) -> Self {
         let mut bloom = Bloom::ZERO;
         bloom.accrue_logs(&logs);
-        Self { tx_type, success, cumulative_gas_used, logs, bloom }
+        Self {
+            tx_type,
+            success,
+            cumulative_gas_used,
+            logs,
+            bloom,
+        }
     }
 
     fn payload_length(&self) -> usize {
@@ -41,7 +47,11 @@ impl Receipt {
         if self.tx_type != 0 {
             out.put_u8(self.tx_type);
         }
-        Header { list: true, payload_length: self.payload_length() }.encode(out);
+        Header {
+            list: true,
+            payload_length: self.payload_length(),
+        }
+        .encode(out);
         u8::from(self.success).encode(out);
         self.cumulative_gas_used.encode(out);
         self.bloom.encode(out);

@@ -8,7 +8,12 @@ pub enum Progress {
     /// An interactive bar on stderr.
     Bar(ProgressBar),
     /// Plain lines on stderr at each tenth.
-    Lines { label: String, total: usize, done: usize, next: usize },
+    Lines {
+        label: String,
+        total: usize,
+        done: usize,
+        next: usize,
+    },
 }
 
 impl Progress {
@@ -16,13 +21,19 @@ impl Progress {
     pub fn new(label: &str, total: usize) -> Self {
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(total as u64);
-            if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {msg}") {
+            if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {msg}")
+            {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_prefix(label.to_string());
             Self::Bar(bar)
         } else {
-            Self::Lines { label: label.to_string(), total, done: 0, next: total.div_ceil(10).max(1) }
+            Self::Lines {
+                label: label.to_string(),
+                total,
+                done: 0,
+                next: total.div_ceil(10).max(1),
+            }
         }
     }
 
@@ -33,7 +44,12 @@ impl Progress {
                 bar.set_message(status.to_string());
                 bar.inc(1);
             }
-            Self::Lines { label, total, done, next } => {
+            Self::Lines {
+                label,
+                total,
+                done,
+                next,
+            } => {
                 *done += 1;
                 if *done >= *next || *done == *total {
                     eprintln!("{label}: {done}/{total} {status}");

@@ -11,9 +11,18 @@ use revm::primitives::B256;
 type NodeId = usize;
 
 enum Node {
-    Leaf { path: Vec<u8>, value: Vec<u8> },
-    Extension { path: Vec<u8>, child: NodeId },
-    Branch { children: [Option<NodeId>; 16], value: Option<Vec<u8>> },
+    Leaf {
+        path: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Extension {
+        path: Vec<u8>,
+        child: NodeId,
+    },
+    Branch {
+        children: [Option<NodeId>; 16],
+        value: Option<Vec<u8>>,
+    },
 }
 
 /// How a parent refers to a child: its RLP when shorter than 32 bytes, its hash otherwise.
@@ -59,11 +68,18 @@ impl TrieForest {
 
     fn build(&mut self, keys: &[Vec<u8>], values: &[&[u8]], depth: usize) -> NodeId {
         if keys.len() == 1 {
-            let leaf = Node::Leaf { path: keys[0][depth..].to_vec(), value: values[0].to_vec() };
+            let leaf = Node::Leaf {
+                path: keys[0][depth..].to_vec(),
+                value: values[0].to_vec(),
+            };
             return self.push(leaf, 0);
         }
         let (first, last) = (&keys[0], &keys[keys.len() - 1]);
-        let shared = first[depth..].iter().zip(&last[depth..]).take_while(|(a, b)| a == b).count();
+        let shared = first[depth..]
+            .iter()
+            .zip(&last[depth..])
+            .take_while(|(a, b)| a == b)
+            .count();
         if shared > 0 {
             let child = self.build(keys, values, depth + shared);
             let path = first[depth..depth + shared].to_vec();
@@ -79,7 +95,11 @@ impl TrieForest {
         }
         while start < keys.len() {
             let nibble = keys[start][depth];
-            let end = start + keys[start..].iter().take_while(|k| k[depth] == nibble).count();
+            let end = start
+                + keys[start..]
+                    .iter()
+                    .take_while(|k| k[depth] == nibble)
+                    .count();
             let child = self.build(&keys[start..end], &values[start..end], depth + 1);
             height = height.max(self.heights[child] + 1);
             children[nibble as usize] = Some(child);
@@ -133,7 +153,11 @@ impl TrieForest {
     }
 
     fn encode(&self, id: NodeId, refs: &[Option<NodeRef>]) -> Vec<u8> {
-        let child_ref = |c: NodeId| refs[c].as_ref().expect("children are encoded before parents");
+        let child_ref = |c: NodeId| {
+            refs[c]
+                .as_ref()
+                .expect("children are encoded before parents")
+        };
         let mut payload = Vec::new();
         match &self.nodes[id] {
             Node::Leaf { path, value } => {
@@ -158,7 +182,11 @@ impl TrieForest {
             }
         }
         let mut out = Vec::with_capacity(payload.len() + 3);
-        Header { list: true, payload_length: payload.len() }.encode(&mut out);
+        Header {
+            list: true,
+            payload_length: payload.len(),
+        }
+        .encode(&mut out);
         out.extend_from_slice(&payload);
         out
     }

@@ -53,10 +53,19 @@ pub fn state_root_with(accounts: &[TrieAccountInput], hasher: &dyn KeccakBatch) 
 }
 
 /// Adds one storage trie per account, in account order.
-fn add_storage_tries(accounts: &[TrieAccountInput], hasher: &dyn KeccakBatch, forest: &mut TrieForest) {
+fn add_storage_tries(
+    accounts: &[TrieAccountInput],
+    hasher: &dyn KeccakBatch,
+    forest: &mut TrieForest,
+) {
     let slot_bytes: Vec<[u8; 32]> = accounts
         .iter()
-        .flat_map(|a| a.storage.iter().filter(|(_, v)| !v.is_zero()).map(|(k, _)| k.to_be_bytes()))
+        .flat_map(|a| {
+            a.storage
+                .iter()
+                .filter(|(_, v)| !v.is_zero())
+                .map(|(k, _)| k.to_be_bytes())
+        })
         .collect();
     let slot_keys = hash_all(slot_bytes.iter().map(|b| b.as_slice()), hasher);
     let mut keys = slot_keys.into_iter();
@@ -85,10 +94,16 @@ fn hash_all<'a>(inputs: impl Iterator<Item = &'a [u8]>, hasher: &dyn KeccakBatch
 
 /// `rlp([nonce, balance, storage_root, code_hash])`.
 fn encode_account(info: &AccountState, storage_root: &B256) -> Vec<u8> {
-    let payload_length =
-        info.nonce.length() + info.balance.length() + storage_root.length() + info.code_hash.length();
+    let payload_length = info.nonce.length()
+        + info.balance.length()
+        + storage_root.length()
+        + info.code_hash.length();
     let mut out = Vec::with_capacity(payload_length + 2);
-    Header { list: true, payload_length }.encode(&mut out);
+    Header {
+        list: true,
+        payload_length,
+    }
+    .encode(&mut out);
     info.nonce.encode(&mut out);
     info.balance.encode(&mut out);
     storage_root.encode(&mut out);

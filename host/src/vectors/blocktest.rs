@@ -4,7 +4,9 @@
 //! `postState`. Side branches are followed by parent hash.
 
 use super::fork::{fork_unsupported_reason, Network};
-use super::header_rules::{check_against_parent, withdrawals_root, HeaderFacts, WithdrawalFields, EMPTY_OMMERS_HASH};
+use super::header_rules::{
+    check_against_parent, withdrawals_root, HeaderFacts, WithdrawalFields, EMPTY_OMMERS_HASH,
+};
 use super::sender::recover_sender;
 use super::statetest::read_json;
 use super::{CaseReport, ForkSelection, Outcome};
@@ -17,7 +19,9 @@ use revm::context::either::Either;
 use revm::context::{BlockEnv, CfgEnv, TxEnv};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{keccak256, Address, TxKind, B256, KECCAK_EMPTY, U256};
-use revm_statetest_types::blockchain::{Account, Block, BlockHeader, BlockchainTestCase, Transaction};
+use revm_statetest_types::blockchain::{
+    Account, Block, BlockHeader, BlockchainTestCase, Transaction,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -32,13 +36,22 @@ pub fn run_file(
     let tests: BTreeMap<String, serde_json::Value> = match read_json(path) {
         Ok(tests) => tests,
         Err(problem) => {
-            report(CaseReport { file, test: String::new(), case: String::new(), outcome: Outcome::Failed(problem) });
+            report(CaseReport {
+                file,
+                test: String::new(),
+                case: String::new(),
+                outcome: Outcome::Failed(problem),
+            });
             return 0;
         }
     };
     let mut unselected = 0;
     for (name, value) in tests {
-        let network = value.get("network").and_then(|n| n.as_str()).unwrap_or_default().to_string();
+        let network = value
+            .get("network")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default()
+            .to_string();
         if !forks.contains(&network) {
             unselected += 1;
             continue;
@@ -51,7 +64,12 @@ pub fn run_file(
                 Ok(case) => run_case(&case, net, options),
             },
         };
-        report(CaseReport { file: file.clone(), test: name, case: network, outcome });
+        report(CaseReport {
+            file: file.clone(),
+            test: name,
+            case: network,
+            outcome,
+        });
     }
     unselected
 }
@@ -70,7 +88,11 @@ fn run_case(case: &BlockchainTestCase, network: Network, options: &ExecOptions) 
     }
 }
 
-fn run_chain(case: &BlockchainTestCase, network: Network, options: &ExecOptions) -> Result<Outcome, String> {
+fn run_chain(
+    case: &BlockchainTestCase,
+    network: Network,
+    options: &ExecOptions,
+) -> Result<Outcome, String> {
     let genesis = header_facts(&case.genesis_block_header)?;
     let mut state = InMemoryState::new(BlockHashes::KnownOnly);
     for (address, account) in &case.pre.0 {
@@ -79,7 +101,14 @@ fn run_chain(case: &BlockchainTestCase, network: Network, options: &ExecOptions)
     state.insert_block_hash(genesis.number, case.genesis_block_header.hash);
     let spec = network.spec_at(genesis.number, genesis.timestamp);
     let mut chain: HashMap<B256, ChainTip> = HashMap::new();
-    chain.insert(case.genesis_block_header.hash, ChainTip { state, facts: genesis, spec });
+    chain.insert(
+        case.genesis_block_header.hash,
+        ChainTip {
+            state,
+            facts: genesis,
+            spec,
+        },
+    );
 
     for (i, block) in case.blocks.iter().enumerate() {
         let Some(header) = &block.block_header else {
@@ -90,7 +119,9 @@ fn run_chain(case: &BlockchainTestCase, network: Network, options: &ExecOptions)
         match apply_block(&chain, header, block, network, options) {
             Ok(tip) => {
                 if let Some(exception) = &block.expect_exception {
-                    return Err(format!("block {i} was accepted but should be rejected ({exception})"));
+                    return Err(format!(
+                        "block {i} was accepted but should be rejected ({exception})"
+                    ));
                 }
                 chain.insert(header.hash, tip);
             }
@@ -101,7 +132,10 @@ fn run_chain(case: &BlockchainTestCase, network: Network, options: &ExecOptions)
         }
     }
     let head = chain.get(&case.lastblockhash).ok_or_else(|| {
-        format!("last block {} is not a block of the chain", case.lastblockhash)
+        format!(
+            "last block {} is not a block of the chain",
+            case.lastblockhash
+        )
     })?;
     if let Some(post) = &case.post_state {
         compare_post_state(&head.state, post)?;
@@ -109,10 +143,21 @@ fn run_chain(case: &BlockchainTestCase, network: Network, options: &ExecOptions)
     Ok(Outcome::Passed)
 }
 
-fn insert_account(state: &mut InMemoryState, address: Address, account: &Account) -> Result<(), String> {
-    let nonce = u64::try_from(account.nonce).map_err(|_| format!("nonce of {address} overflows"))?;
+fn insert_account(
+    state: &mut InMemoryState,
+    address: Address,
+    account: &Account,
+) -> Result<(), String> {
+    let nonce =
+        u64::try_from(account.nonce).map_err(|_| format!("nonce of {address} overflows"))?;
     let storage = account.storage.iter().map(|(k, v)| (*k, *v));
-    state.insert_account(address, account.balance, nonce, account.code.clone(), storage);
+    state.insert_account(
+        address,
+        account.balance,
+        nonce,
+        account.code.clone(),
+        storage,
+    );
     Ok(())
 }
 
@@ -126,9 +171,18 @@ fn header_facts(h: &BlockHeader) -> Result<HeaderFacts, String> {
         timestamp: to_u64(h.timestamp, "timestamp")?,
         gas_limit: to_u64(h.gas_limit, "gas limit")?,
         gas_used: to_u64(h.gas_used, "gas used")?,
-        base_fee: h.base_fee_per_gas.map(|v| to_u64(v, "base fee")).transpose()?,
-        blob_gas_used: h.blob_gas_used.map(|v| to_u64(v, "blob gas used")).transpose()?,
-        excess_blob_gas: h.excess_blob_gas.map(|v| to_u64(v, "excess blob gas")).transpose()?,
+        base_fee: h
+            .base_fee_per_gas
+            .map(|v| to_u64(v, "base fee"))
+            .transpose()?,
+        blob_gas_used: h
+            .blob_gas_used
+            .map(|v| to_u64(v, "blob gas used"))
+            .transpose()?,
+        excess_blob_gas: h
+            .excess_blob_gas
+            .map(|v| to_u64(v, "excess blob gas"))
+            .transpose()?,
     })
 }
 
@@ -141,23 +195,36 @@ fn apply_block(
     options: &ExecOptions,
 ) -> Result<ChainTip, String> {
     let facts = header_facts(header)?;
-    let parent = chain.get(&header.parent_hash).ok_or("unknown parent block")?;
+    let parent = chain
+        .get(&header.parent_hash)
+        .ok_or("unknown parent block")?;
     let spec = network.spec_at(facts.number, facts.timestamp);
     check_against_parent(&facts, spec, &parent.facts, parent.spec)?;
     if header.extra_data.len() > 32 {
-        return Err(format!("extra data is {} bytes, more than 32", header.extra_data.len()));
+        return Err(format!(
+            "extra data is {} bytes, more than 32",
+            header.extra_data.len()
+        ));
     }
     let uncles = block.uncle_headers.as_deref().unwrap_or_default();
     if spec.is_enabled_in(SpecId::MERGE)
-        && (!header.difficulty.is_zero() || header.nonce != [0u8; 8] || header.uncle_hash != EMPTY_OMMERS_HASH || !uncles.is_empty())
+        && (!header.difficulty.is_zero()
+            || header.nonce != [0u8; 8]
+            || header.uncle_hash != EMPTY_OMMERS_HASH
+            || !uncles.is_empty())
     {
-        return Err("a proof-of-stake header must have zero difficulty and nonce and no ommers".into());
+        return Err(
+            "a proof-of-stake header must have zero difficulty and nonce and no ommers".into(),
+        );
     }
     let withdrawals = withdrawals(block)?;
     if spec.is_enabled_in(SpecId::SHANGHAI) {
         let root = withdrawals_root(&withdrawals);
         if header.withdrawals_root != Some(root) {
-            return Err(format!("withdrawals root {:?} differs from computed {root}", header.withdrawals_root));
+            return Err(format!(
+                "withdrawals root {:?} differs from computed {root}",
+                header.withdrawals_root
+            ));
         }
     }
     if spec.is_enabled_in(SpecId::CANCUN) && header.parent_beacon_block_root.is_none() {
@@ -177,33 +244,58 @@ fn apply_block(
         parent_beacon_block_root: header.parent_beacon_block_root,
         withdrawals: withdrawals
             .iter()
-            .map(|w| Withdrawal { address: w.address, amount_gwei: w.amount_gwei })
+            .map(|w| Withdrawal {
+                address: w.address,
+                amount_gwei: w.amount_gwei,
+            })
             .collect(),
         mining_reward: (!spec.is_enabled_in(SpecId::MERGE)).then(|| {
-            uncles.iter().map(|u| Ommer { beneficiary: u.coinbase, number: u.number }).collect()
+            uncles
+                .iter()
+                .map(|u| Ommer {
+                    beneficiary: u.coinbase,
+                    number: u.number,
+                })
+                .collect()
         }),
     };
-    let output = execute_block(spec, &block_env, &txs, &parent.state, &options).map_err(|e| e.to_string())?;
+    let output = execute_block(spec, &block_env, &txs, &parent.state, &options)
+        .map_err(|e| e.to_string())?;
 
     if output.gas_used != facts.gas_used {
-        return Err(format!("gas used {} differs from header's {}", output.gas_used, facts.gas_used));
+        return Err(format!(
+            "gas used {} differs from header's {}",
+            output.gas_used, facts.gas_used
+        ));
     }
     if output.logs_bloom.as_slice() != header.bloom.as_ref() {
-        return Err(format!("logs bloom differs from header's: {}", output.logs_bloom));
+        return Err(format!(
+            "logs bloom differs from header's: {}",
+            output.logs_bloom
+        ));
     }
     if spec.is_enabled_in(SpecId::CANCUN) && Some(output.blob_gas_used) != facts.blob_gas_used {
-        return Err(format!("blob gas used {} differs from header's {:?}", output.blob_gas_used, facts.blob_gas_used));
+        return Err(format!(
+            "blob gas used {} differs from header's {:?}",
+            output.blob_gas_used, facts.blob_gas_used
+        ));
     }
     let receipts = receipts_root(&output.receipts);
     if spec.is_enabled_in(SpecId::BYZANTIUM) && receipts != header.receipt_trie {
-        return Err(format!("receipts root {receipts} differs from header's {}", header.receipt_trie));
+        return Err(format!(
+            "receipts root {receipts} differs from header's {}",
+            header.receipt_trie
+        ));
     }
     let mut state = parent.state.clone();
     state.apply(&output.state);
     state.insert_block_hash(facts.number, header.hash);
     let root = state.state_root();
     if root != header.state_root {
-        return Err(format!("state root {root} differs from header's {}", header.state_root));
+        return Err(format!(
+            "state root {root} differs from header's {}",
+            header.state_root
+        ));
     }
     Ok(ChainTip { state, facts, spec })
 }
@@ -236,7 +328,10 @@ fn block_env(header: &BlockHeader, facts: &HeaderFacts, spec: SpecId) -> BlockEn
         ..BlockEnv::default()
     };
     if let (true, Some(excess)) = (spec.is_enabled_in(SpecId::CANCUN), facts.excess_blob_gas) {
-        env.set_blob_excess_gas_and_price(excess, CfgEnv::new_with_spec(spec).blob_base_fee_update_fraction());
+        env.set_blob_excess_gas_and_price(
+            excess,
+            CfgEnv::new_with_spec(spec).blob_base_fee_update_fraction(),
+        );
     }
     env
 }
@@ -247,18 +342,35 @@ fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
         None => 0,
         Some(t) => u8::try_from(t).map_err(|_| format!("transaction type {t} is unknown"))?,
     };
-    let to_u128 = |v: U256, what: &str| u128::try_from(v).map_err(|_| format!("{what} {v} overflows 128 bits"));
+    let to_u128 = |v: U256, what: &str| {
+        u128::try_from(v).map_err(|_| format!("{what} {v} overflows 128 bits"))
+    };
     let (gas_price, gas_priority_fee) = if tx_type >= 2 {
-        let max_fee = tx.max_fee_per_gas.ok_or("a dynamic-fee transaction needs maxFeePerGas")?;
-        let priority = tx.max_priority_fee_per_gas.ok_or("a dynamic-fee transaction needs maxPriorityFeePerGas")?;
-        (to_u128(max_fee, "max fee")?, Some(to_u128(priority, "priority fee")?))
+        let max_fee = tx
+            .max_fee_per_gas
+            .ok_or("a dynamic-fee transaction needs maxFeePerGas")?;
+        let priority = tx
+            .max_priority_fee_per_gas
+            .ok_or("a dynamic-fee transaction needs maxPriorityFeePerGas")?;
+        (
+            to_u128(max_fee, "max fee")?,
+            Some(to_u128(priority, "priority fee")?),
+        )
     } else {
-        (to_u128(tx.gas_price.ok_or("a legacy transaction needs gasPrice")?, "gas price")?, None)
+        (
+            to_u128(
+                tx.gas_price.ok_or("a legacy transaction needs gasPrice")?,
+                "gas price",
+            )?,
+            None,
+        )
     };
     // Legacy transactions carry their chain id in `v` (EIP-155); v of 27 or 28 means none.
     let chain_id = match tx.chain_id {
         Some(id) => Some(to_u64(id, "chain id")?),
-        None if tx_type == 0 && tx.v >= U256::from(35) => Some(to_u64((tx.v - U256::from(35)) / U256::from(2), "chain id")?),
+        None if tx_type == 0 && tx.v >= U256::from(35) => {
+            Some(to_u64((tx.v - U256::from(35)) / U256::from(2), "chain id")?)
+        }
         None => None,
     };
     let mut env = TxEnv {
@@ -274,7 +386,11 @@ fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
         chain_id,
         access_list: tx.access_list.clone().unwrap_or_default(),
         blob_hashes: tx.blob_versioned_hashes.clone().unwrap_or_default(),
-        max_fee_per_blob_gas: tx.max_fee_per_blob_gas.map(|v| to_u128(v, "blob fee")).transpose()?.unwrap_or_default(),
+        max_fee_per_blob_gas: tx
+            .max_fee_per_blob_gas
+            .map(|v| to_u128(v, "blob fee"))
+            .transpose()?
+            .unwrap_or_default(),
         authorization_list: tx
             .authorization_list
             .iter()
@@ -290,21 +406,44 @@ fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
 }
 
 /// Compares the head state with `postState`: same accounts, fields, code and storage.
-fn compare_post_state(state: &InMemoryState, post: &BTreeMap<Address, Account>) -> Result<(), String> {
+fn compare_post_state(
+    state: &InMemoryState,
+    post: &BTreeMap<Address, Account>,
+) -> Result<(), String> {
     for (address, want) in post {
-        let got = state.account(address).ok_or_else(|| format!("post-state account {address} is missing"))?;
-        let code_hash = if want.code.is_empty() { KECCAK_EMPTY } else { keccak256(&want.code) };
-        let expected = AccountState { balance: want.balance, nonce: to_u64(want.nonce, "nonce")?, code_hash };
+        let got = state
+            .account(address)
+            .ok_or_else(|| format!("post-state account {address} is missing"))?;
+        let code_hash = if want.code.is_empty() {
+            KECCAK_EMPTY
+        } else {
+            keccak256(&want.code)
+        };
+        let expected = AccountState {
+            balance: want.balance,
+            nonce: to_u64(want.nonce, "nonce")?,
+            code_hash,
+        };
         if got != expected {
-            return Err(format!("account {address}: got {got:?}, expected {expected:?}"));
+            return Err(format!(
+                "account {address}: got {got:?}, expected {expected:?}"
+            ));
         }
-        let want_storage: BTreeMap<U256, U256> =
-            want.storage.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, *v)).collect();
+        let want_storage: BTreeMap<U256, U256> = want
+            .storage
+            .iter()
+            .filter(|(_, v)| !v.is_zero())
+            .map(|(k, v)| (*k, *v))
+            .collect();
         if state.storage_of(address) != want_storage {
             return Err(format!("storage of {address} differs from postState"));
         }
     }
-    let extra: Vec<Address> = state.addresses().into_iter().filter(|a| !post.contains_key(a)).collect();
+    let extra: Vec<Address> = state
+        .addresses()
+        .into_iter()
+        .filter(|a| !post.contains_key(a))
+        .collect();
     if !extra.is_empty() {
         return Err(format!("accounts not in postState: {extra:?}"));
     }

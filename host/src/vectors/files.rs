@@ -25,8 +25,9 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<io::Result<_>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<io::Result<_>>()?;
     entries.sort();
     for entry in entries {
         if entry.is_dir() {

@@ -41,9 +41,17 @@ pub enum Network {
     /// The same spec for every block.
     Fixed(SpecId),
     /// `before` below block `at`, `after` from it.
-    AtBlock { before: SpecId, after: SpecId, at: u64 },
+    AtBlock {
+        before: SpecId,
+        after: SpecId,
+        at: u64,
+    },
     /// `before` below timestamp `at`, `after` from it.
-    AtTime { before: SpecId, after: SpecId, at: u64 },
+    AtTime {
+        before: SpecId,
+        after: SpecId,
+        at: u64,
+    },
 }
 
 impl Network {
@@ -76,8 +84,20 @@ impl Network {
     pub fn spec_at(&self, number: u64, timestamp: u64) -> SpecId {
         match *self {
             Self::Fixed(spec) => spec,
-            Self::AtBlock { before, after, at } => if number >= at { after } else { before },
-            Self::AtTime { before, after, at } => if timestamp >= at { after } else { before },
+            Self::AtBlock { before, after, at } => {
+                if number >= at {
+                    after
+                } else {
+                    before
+                }
+            }
+            Self::AtTime { before, after, at } => {
+                if timestamp >= at {
+                    after
+                } else {
+                    before
+                }
+            }
         }
     }
 }

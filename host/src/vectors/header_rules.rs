@@ -2,7 +2,9 @@
 
 use crate::trie::ordered_trie_root;
 use alloy_rlp::{Encodable, Header};
-use revm::primitives::eip4844::{TARGET_BLOB_GAS_PER_BLOCK_CANCUN, TARGET_BLOB_GAS_PER_BLOCK_PRAGUE};
+use revm::primitives::eip4844::{
+    TARGET_BLOB_GAS_PER_BLOCK_CANCUN, TARGET_BLOB_GAS_PER_BLOCK_PRAGUE,
+};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{b256, Address, B256};
 
@@ -43,25 +45,48 @@ pub fn check_against_parent(
     parent_spec: SpecId,
 ) -> Result<(), String> {
     if child.number != parent.number + 1 {
-        return Err(format!("block number {} does not follow parent {}", child.number, parent.number));
+        return Err(format!(
+            "block number {} does not follow parent {}",
+            child.number, parent.number
+        ));
     }
     if child.timestamp <= parent.timestamp {
-        return Err(format!("timestamp {} is not after parent's {}", child.timestamp, parent.timestamp));
+        return Err(format!(
+            "timestamp {} is not after parent's {}",
+            child.timestamp, parent.timestamp
+        ));
     }
     if child.gas_used > child.gas_limit {
-        return Err(format!("gas used {} exceeds gas limit {}", child.gas_used, child.gas_limit));
+        return Err(format!(
+            "gas used {} exceeds gas limit {}",
+            child.gas_used, child.gas_limit
+        ));
     }
     let london_transition =
         spec.is_enabled_in(SpecId::LONDON) && !parent_spec.is_enabled_in(SpecId::LONDON);
-    let parent_limit = if london_transition { parent.gas_limit * ELASTICITY } else { parent.gas_limit };
+    let parent_limit = if london_transition {
+        parent.gas_limit * ELASTICITY
+    } else {
+        parent.gas_limit
+    };
     let bound = parent_limit / GAS_LIMIT_BOUND_DIVISOR;
     if child.gas_limit.abs_diff(parent_limit) >= bound || child.gas_limit < MIN_GAS_LIMIT {
-        return Err(format!("gas limit {} is out of bounds of parent's {parent_limit}", child.gas_limit));
+        return Err(format!(
+            "gas limit {} is out of bounds of parent's {parent_limit}",
+            child.gas_limit
+        ));
     }
     if spec.is_enabled_in(SpecId::LONDON) {
-        let expected = if london_transition { INITIAL_BASE_FEE } else { next_base_fee(parent)? };
+        let expected = if london_transition {
+            INITIAL_BASE_FEE
+        } else {
+            next_base_fee(parent)?
+        };
         if child.base_fee != Some(expected) {
-            return Err(format!("base fee {:?} differs from expected {expected}", child.base_fee));
+            return Err(format!(
+                "base fee {:?} differs from expected {expected}",
+                child.base_fee
+            ));
         }
     }
     if spec.is_enabled_in(SpecId::CANCUN) {
@@ -73,7 +98,10 @@ pub fn check_against_parent(
         let parent_total = parent.excess_blob_gas.unwrap_or(0) + parent.blob_gas_used.unwrap_or(0);
         let expected = parent_total.saturating_sub(target);
         if child.excess_blob_gas != Some(expected) {
-            return Err(format!("excess blob gas {:?} differs from expected {expected}", child.excess_blob_gas));
+            return Err(format!(
+                "excess blob gas {:?} differs from expected {expected}",
+                child.excess_blob_gas
+            ));
         }
     }
     Ok(())
@@ -81,7 +109,9 @@ pub fn check_against_parent(
 
 /// The EIP-1559 base fee of the block after `parent`.
 fn next_base_fee(parent: &HeaderFacts) -> Result<u64, String> {
-    let base_fee = parent.base_fee.ok_or("parent of a London block has no base fee")?;
+    let base_fee = parent
+        .base_fee
+        .ok_or("parent of a London block has no base fee")?;
     let target = parent.gas_limit / ELASTICITY;
     let (used, fee) = (parent.gas_used as u128, base_fee as u128);
     let (target, denominator) = (target as u128, BASE_FEE_CHANGE_DENOMINATOR as u128);
@@ -119,7 +149,11 @@ pub fn withdrawals_root(withdrawals: &[WithdrawalFields]) -> B256 {
                 + w.address.length()
                 + w.amount_gwei.length();
             let mut out = Vec::new();
-            Header { list: true, payload_length }.encode(&mut out);
+            Header {
+                list: true,
+                payload_length,
+            }
+            .encode(&mut out);
             w.index.encode(&mut out);
             w.validator_index.encode(&mut out);
             w.address.encode(&mut out);

@@ -9,10 +9,17 @@ use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, TxKind, U256};
 
 /// Half the secp256k1 group order: EIP-2 rejects signatures with a larger `s` (Homestead on).
-const HALF_ORDER: U256 = uint!(0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0_U256);
+const HALF_ORDER: U256 =
+    uint!(0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0_U256);
 
 /// Recovers the signer of `tx` (fields as in the `TxEnv`) from `(v, r, s)`.
-pub fn recover_sender(tx: &TxEnv, v: U256, r: U256, s: U256, spec: SpecId) -> Result<Address, String> {
+pub fn recover_sender(
+    tx: &TxEnv,
+    v: U256,
+    r: U256,
+    s: U256,
+    spec: SpecId,
+) -> Result<Address, String> {
     if spec.is_enabled_in(SpecId::HOMESTEAD) && s > HALF_ORDER {
         return Err("signature s is above half the curve order (EIP-2)".into());
     }

@@ -77,13 +77,23 @@ pub fn run_file(
     let file = path.display().to_string();
     let mut summary = FileSummary::default();
     if let Some(reason) = skip_reason(path) {
-        report(CaseReport { file, test: String::new(), case: String::new(), outcome: Outcome::Skipped(reason) });
+        report(CaseReport {
+            file,
+            test: String::new(),
+            case: String::new(),
+            outcome: Outcome::Skipped(reason),
+        });
         return summary;
     }
     let units: BTreeMap<String, StateTestUnit> = match read_json(path) {
         Ok(units) => units,
         Err(problem) => {
-            report(CaseReport { file, test: String::new(), case: String::new(), outcome: Outcome::Failed(problem) });
+            report(CaseReport {
+                file,
+                test: String::new(),
+                case: String::new(),
+                outcome: Outcome::Failed(problem),
+            });
             return summary;
         }
     };
@@ -102,7 +112,12 @@ pub fn run_file(
                     (None, None) => Outcome::Failed(format!("unknown fork `{fork}`")),
                     (None, Some(spec)) => run_case(unit, test, spec, &pre, options),
                 };
-                report(CaseReport { file: file.clone(), test: name.clone(), case, outcome });
+                report(CaseReport {
+                    file: file.clone(),
+                    test: name.clone(),
+                    case,
+                    outcome,
+                });
             }
         }
     }
@@ -119,7 +134,13 @@ fn pre_state(unit: &StateTestUnit) -> InMemoryState {
     let mut state = InMemoryState::new(BlockHashes::StateTestConvention);
     for (address, account) in &unit.pre {
         let storage = account.storage.iter().map(|(k, v)| (*k, *v));
-        state.insert_account(*address, account.balance, account.nonce, account.code.clone(), storage);
+        state.insert_account(
+            *address,
+            account.balance,
+            account.nonce,
+            account.code.clone(),
+            storage,
+        );
     }
     state
 }
@@ -149,12 +170,17 @@ fn run_case(
             Err(_) => return Outcome::Failed(format!("chain id {id} does not fit in 64 bits")),
         },
     };
-    let output = match (execute_block(spec, &block, std::slice::from_ref(&tx), pre, &options), expected) {
+    let output = match (
+        execute_block(spec, &block, std::slice::from_ref(&tx), pre, &options),
+        expected,
+    ) {
         (Err(ExecError::Unsupported(e)), _) => return Outcome::Failed(e),
         (Err(_), Some(_)) => return Outcome::Passed,
         (Err(e), None) => return Outcome::Failed(format!("unexpected exception: {e}")),
         (Ok(_), Some(exception)) => {
-            return Outcome::Failed(format!("expected exception {exception}, but the transaction executed"))
+            return Outcome::Failed(format!(
+                "expected exception {exception}, but the transaction executed"
+            ))
         }
         (Ok(output), None) => output,
     };
@@ -165,13 +191,19 @@ fn run_case(
     }
     let logs = logs_hash(&output.receipts[0].logs);
     if logs != test.logs {
-        return Outcome::Failed(format!("logs hash {logs} differs from expected {}", test.logs));
+        return Outcome::Failed(format!(
+            "logs hash {logs} differs from expected {}",
+            test.logs
+        ));
     }
     let mut post = pre.clone();
     post.apply(&output.state);
     let root = post.state_root();
     if root != test.hash {
-        return Outcome::Failed(format!("state root {root} differs from expected {}", test.hash));
+        return Outcome::Failed(format!(
+            "state root {root} differs from expected {}",
+            test.hash
+        ));
     }
     Outcome::Passed
 }
@@ -189,8 +221,12 @@ fn block_env(env: &Env, spec: SpecId) -> Result<BlockEnv, String> {
         ..BlockEnv::default()
     };
     if let Some(excess) = env.current_excess_blob_gas {
-        let excess = u64::try_from(excess).map_err(|_| format!("excess blob gas {excess} overflows"))?;
-        block.set_blob_excess_gas_and_price(excess, CfgEnv::new_with_spec(spec).blob_base_fee_update_fraction());
+        let excess =
+            u64::try_from(excess).map_err(|_| format!("excess blob gas {excess} overflows"))?;
+        block.set_blob_excess_gas_and_price(
+            excess,
+            CfgEnv::new_with_spec(spec).blob_base_fee_update_fraction(),
+        );
     }
     if spec.is_enabled_in(SpecId::MERGE) && block.prevrandao.is_none() {
         block.prevrandao = Some(B256::ZERO);
@@ -202,33 +238,51 @@ fn block_env(env: &Env, spec: SpecId) -> Result<BlockEnv, String> {
 /// entry may expect).
 fn tx_env(parts: &TransactionParts, test: &Test) -> Result<TxEnv, String> {
     let i = &test.indexes;
-    let secret_key = parts.secret_key.ok_or("no secret key (an unsigned transaction)")?;
+    let secret_key = parts
+        .secret_key
+        .ok_or("no secret key (an unsigned transaction)")?;
     let caller = match parts.sender {
         Some(sender) => sender,
         None => recover_address(secret_key.as_slice()).ok_or("secret key is not a valid key")?,
     };
-    let tx_type = parts.tx_type(i.data).ok_or("transaction type cannot be determined")?;
-    let data = parts.data.get(i.data).ok_or("data index out of range")?.clone();
+    let tx_type = parts
+        .tx_type(i.data)
+        .ok_or("transaction type cannot be determined")?;
+    let data = parts
+        .data
+        .get(i.data)
+        .ok_or("data index out of range")?
+        .clone();
     let gas_limit = parts.gas_limit.get(i.gas).ok_or("gas index out of range")?;
     let value = *parts.value.get(i.value).ok_or("value index out of range")?;
     let to_u128 = |v: Option<revm::primitives::U256>, what: &str| -> Result<Option<u128>, String> {
-        v.map(|v| u128::try_from(v).map_err(|_| format!("{what} {v} overflows 128 bits"))).transpose()
+        v.map(|v| u128::try_from(v).map_err(|_| format!("{what} {v} overflows 128 bits")))
+            .transpose()
     };
     Ok(TxEnv {
         tx_type: tx_type as u8,
         caller,
         gas_limit: gas_limit.saturating_to(),
-        gas_price: to_u128(parts.gas_price.or(parts.max_fee_per_gas), "gas price")?.unwrap_or_default(),
+        gas_price: to_u128(parts.gas_price.or(parts.max_fee_per_gas), "gas price")?
+            .unwrap_or_default(),
         gas_priority_fee: to_u128(parts.max_priority_fee_per_gas, "priority fee")?,
         kind: parts.to.map_or(TxKind::Create, TxKind::Call),
         value,
         data,
-        nonce: u64::try_from(parts.nonce).map_err(|_| format!("nonce {} overflows 64 bits", parts.nonce))?,
+        nonce: u64::try_from(parts.nonce)
+            .map_err(|_| format!("nonce {} overflows 64 bits", parts.nonce))?,
         chain_id: Some(match parts.chain_id {
             None => 1,
-            Some(id) => u64::try_from(id).map_err(|_| format!("chain id {id} overflows 64 bits"))?,
+            Some(id) => {
+                u64::try_from(id).map_err(|_| format!("chain id {id} overflows 64 bits"))?
+            }
         }),
-        access_list: parts.access_lists.get(i.data).cloned().flatten().unwrap_or_default(),
+        access_list: parts
+            .access_lists
+            .get(i.data)
+            .cloned()
+            .flatten()
+            .unwrap_or_default(),
         blob_hashes: parts.blob_versioned_hashes.clone(),
         max_fee_per_blob_gas: to_u128(parts.max_fee_per_blob_gas, "blob fee")?.unwrap_or(u128::MAX),
         authorization_list: parts
