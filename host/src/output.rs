@@ -96,3 +96,54 @@ pub struct StateChanges {
     /// Code deployed by the block, by hash.
     pub codes: BTreeMap<B256, Bytecode>,
 }
+
+impl BlockOutput {
+    /// Describes the first difference from `other` (reports aside), or `None` when equal.
+    pub fn first_difference(&self, other: &BlockOutput) -> Option<String> {
+        if self == other {
+            return None;
+        }
+        if self.tx_indexes != other.tx_indexes || self.skipped != other.skipped {
+            return Some(format!(
+                "executed {:?} vs {:?}",
+                self.tx_indexes, other.tx_indexes
+            ));
+        }
+        if let Some(i) =
+            (0..self.results.len()).find(|&i| self.results.get(i) != other.results.get(i))
+        {
+            return Some(format!(
+                "result of transaction {}: {:?} vs {:?}",
+                i,
+                self.results.get(i),
+                other.results.get(i)
+            ));
+        }
+        if let Some(i) =
+            (0..self.receipts.len()).find(|&i| self.receipts.get(i) != other.receipts.get(i))
+        {
+            return Some(format!("receipt {i} differs"));
+        }
+        let addresses = self
+            .state
+            .accounts
+            .keys()
+            .chain(other.state.accounts.keys());
+        for address in addresses {
+            let (a, b) = (
+                self.state.accounts.get(address),
+                other.state.accounts.get(address),
+            );
+            if a != b {
+                return Some(format!("account {address}: {a:?} vs {b:?}"));
+            }
+        }
+        if self.state.codes != other.state.codes {
+            return Some("deployed code differs".into());
+        }
+        Some(format!(
+            "gas {} vs {}, blob gas {} vs {}",
+            self.gas_used, other.gas_used, self.blob_gas_used, other.blob_gas_used
+        ))
+    }
+}

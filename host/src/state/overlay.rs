@@ -89,6 +89,9 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         if !account.is_touched() {
             return;
         }
+        // New code is recorded when the account's code hash changes (deployment, EIP-7702
+        // delegation), whichever path loaded the account before.
+        let previous_code = self.account(address).ok().flatten().map(|a| a.code_hash);
         let change = self.changes.accounts.entry(address).or_default();
         // After revm's finalize, an empty touched account that is not newly created is one that
         // EIP-161 removes (pre-Spurious-Dragon accounts were already normalized by revm).
@@ -112,12 +115,10 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             nonce: info.nonce,
             code_hash: info.code_hash,
         };
-        if info.code_hash != KECCAK_EMPTY {
+        if info.code_hash != KECCAK_EMPTY && previous_code != Some(info.code_hash) {
             if let Some(code) = &info.code {
-                if !self.codes.contains_key(&info.code_hash) {
-                    self.codes.insert(info.code_hash, code.clone());
-                    self.changes.codes.insert(info.code_hash, code.clone());
-                }
+                self.codes.insert(info.code_hash, code.clone());
+                self.changes.codes.insert(info.code_hash, code.clone());
             }
         }
         self.accounts.insert(address, Some(state));

@@ -1,4 +1,4 @@
-//! BlockchainTests: every block of a chain goes through [`execute_block`] on its parent's state;
+//! BlockchainTests: every block of a chain goes through [`crate::execute_block`] on its parent's state;
 //! each header's `stateRoot`, `receiptTrie`, `gasUsed`, `logsBloom` (and blob gas) are checked,
 //! blocks that expect an exception must be rejected, and the canonical head's state must equal
 //! `postState`. Side branches are followed by parent hash.
@@ -9,8 +9,7 @@ use super::header_rules::{
 };
 use super::sender::recover_sender;
 use super::statetest::read_json;
-use super::{CaseReport, ForkSelection, Outcome};
-use crate::execute_block;
+use super::{execute_checked, CaseReport, ForkSelection, Outcome};
 use crate::options::{BlockExtras, ExecOptions, Ommer, Withdrawal};
 use crate::output::AccountState;
 use crate::receipt::receipts_root;
@@ -125,10 +124,13 @@ fn run_chain(
                 }
                 chain.insert(header.hash, tip);
             }
-            Err(reason) if block.expect_exception.is_none() => {
+            Err(BlockError::Broken(reason)) => {
                 return Err(format!("block {i} (number {}): {reason}", header.number));
             }
-            Err(_) => {} // rejected, as expected
+            Err(BlockError::Rejected(reason)) if block.expect_exception.is_none() => {
+                return Err(format!("block {i} (number {}): {reason}", header.number));
+            }
+            Err(BlockError::Rejected(_)) => {} // rejected, as expected
         }
     }
     let head = chain.get(&case.lastblockhash).ok_or_else(|| {
@@ -186,14 +188,34 @@ fn header_facts(h: &BlockHeader) -> Result<HeaderFacts, String> {
     })
 }
 
-/// Validates and executes one block on top of its parent; the error says why it is rejected.
+/// Why a block was not added to the chain.
+enum BlockError {
+    /// The block breaks a rule: correct when the test expects an exception.
+    Rejected(String),
+    /// fpevm itself is inconsistent (parallel and sequential disagree): always a failure.
+    Broken(String),
+}
+
+impl From<String> for BlockError {
+    fn from(reason: String) -> Self {
+        Self::Rejected(reason)
+    }
+}
+
+impl From<&str> for BlockError {
+    fn from(reason: &str) -> Self {
+        Self::Rejected(reason.to_string())
+    }
+}
+
+/// Validates and executes one block on top of its parent.
 fn apply_block(
     chain: &HashMap<B256, ChainTip>,
     header: &BlockHeader,
     block: &Block,
     network: Network,
     options: &ExecOptions,
-) -> Result<ChainTip, String> {
+) -> Result<ChainTip, BlockError> {
     let facts = header_facts(header)?;
     let parent = chain
         .get(&header.parent_hash)
@@ -201,10 +223,10 @@ fn apply_block(
     let spec = network.spec_at(facts.number, facts.timestamp);
     check_against_parent(&facts, spec, &parent.facts, parent.spec)?;
     if header.extra_data.len() > 32 {
-        return Err(format!(
+        return Err(BlockError::Rejected(format!(
             "extra data is {} bytes, more than 32",
             header.extra_data.len()
-        ));
+        )));
     }
     let uncles = block.uncle_headers.as_deref().unwrap_or_default();
     if spec.is_enabled_in(SpecId::MERGE)
@@ -221,14 +243,16 @@ fn apply_block(
     if spec.is_enabled_in(SpecId::SHANGHAI) {
         let root = withdrawals_root(&withdrawals);
         if header.withdrawals_root != Some(root) {
-            return Err(format!(
+            return Err(BlockError::Rejected(format!(
                 "withdrawals root {:?} differs from computed {root}",
                 header.withdrawals_root
-            ));
+            )));
         }
     }
     if spec.is_enabled_in(SpecId::CANCUN) && header.parent_beacon_block_root.is_none() {
-        return Err("a Cancun header must carry the parent beacon block root".into());
+        return Err(BlockError::Rejected(
+            "a Cancun header must carry the parent beacon block root".into(),
+        ));
     }
 
     let block_env = block_env(header, &facts, spec);
@@ -259,43 +283,44 @@ fn apply_block(
                 .collect()
         }),
     };
-    let output = execute_block(spec, &block_env, &txs, &parent.state, &options)
+    let output = execute_checked(spec, &block_env, &txs, &parent.state, &options)
+        .map_err(BlockError::Broken)?
         .map_err(|e| e.to_string())?;
 
     if output.gas_used != facts.gas_used {
-        return Err(format!(
+        return Err(BlockError::Rejected(format!(
             "gas used {} differs from header's {}",
             output.gas_used, facts.gas_used
-        ));
+        )));
     }
     if output.logs_bloom.as_slice() != header.bloom.as_ref() {
-        return Err(format!(
+        return Err(BlockError::Rejected(format!(
             "logs bloom differs from header's: {}",
             output.logs_bloom
-        ));
+        )));
     }
     if spec.is_enabled_in(SpecId::CANCUN) && Some(output.blob_gas_used) != facts.blob_gas_used {
-        return Err(format!(
+        return Err(BlockError::Rejected(format!(
             "blob gas used {} differs from header's {:?}",
             output.blob_gas_used, facts.blob_gas_used
-        ));
+        )));
     }
     let receipts = receipts_root(&output.receipts);
     if spec.is_enabled_in(SpecId::BYZANTIUM) && receipts != header.receipt_trie {
-        return Err(format!(
+        return Err(BlockError::Rejected(format!(
             "receipts root {receipts} differs from header's {}",
             header.receipt_trie
-        ));
+        )));
     }
     let mut state = parent.state.clone();
     state.apply(&output.state);
     state.insert_block_hash(facts.number, header.hash);
     let root = state.state_root();
     if root != header.state_root {
-        return Err(format!(
+        return Err(BlockError::Rejected(format!(
             "state root {root} differs from header's {}",
             header.state_root
-        ));
+        )));
     }
     Ok(ChainTip { state, facts, spec })
 }

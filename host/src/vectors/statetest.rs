@@ -1,11 +1,10 @@
 //! GeneralStateTests: every selected post entry runs as a one-transaction block through
-//! [`execute_block`], then the post-state root, the logs hash and the expected exception are
+//! [`crate::execute_block`], then the post-state root, the logs hash and the expected exception are
 //! checked.
 
 use super::fork::{fork_unsupported_reason, spec_by_name};
-use super::{CaseReport, ForkSelection, Outcome};
+use super::{execute_checked, CaseReport, ForkSelection, Outcome};
 use crate::error::ExecError;
-use crate::execute_block;
 use crate::options::ExecOptions;
 use crate::receipt::logs_hash;
 use crate::state::{BlockHashes, InMemoryState};
@@ -170,10 +169,11 @@ fn run_case(
             Err(_) => return Outcome::Failed(format!("chain id {id} does not fit in 64 bits")),
         },
     };
-    let output = match (
-        execute_block(spec, &block, std::slice::from_ref(&tx), pre, &options),
-        expected,
-    ) {
+    let executed = match execute_checked(spec, &block, std::slice::from_ref(&tx), pre, &options) {
+        Ok(executed) => executed,
+        Err(mismatch) => return Outcome::Failed(mismatch),
+    };
+    let output = match (executed, expected) {
         (Err(ExecError::Unsupported(e)), _) => return Outcome::Failed(e),
         (Err(_), Some(_)) => return Outcome::Passed,
         (Err(e), None) => return Outcome::Failed(format!("unexpected exception: {e}")),
