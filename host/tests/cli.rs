@@ -1,0 +1,96 @@
+//! The `fpevm` command line on bad input: one clear error line naming the file and the
+//! problem, the closing `N passed, M failed` line, a non-zero exit, and never a panic.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fpevm-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+/// Runs `fpevm args...`; returns (exit success, stdout, stderr).
+fn fpevm(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fpevm")).args(args).output().expect("run fpevm");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+const STATE_TEST: &str = r#"{"t": {
+  "env": {"currentCoinbase": "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba", "currentDifficulty": "0x0",
+          "currentGasLimit": "0x5f5e100", "currentNumber": "0x1", "currentTimestamp": "0x3e8",
+          "currentBaseFee": "0x7", "currentRandom": "0x0000000000000000000000000000000000000000000000000000000000020000",
+          "currentExcessBlobGas": "0x0"},
+  "pre": {"0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b": {"balance": "0x3b9aca00", "code": "0x", "nonce": "0x0", "storage": {}}},
+  "transaction": {"data": ["0x"], "gasLimit": ["0x5208"], "gasPrice": "0xa", "nonce": "0x0",
+                  "secretKey": "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8",
+                  "to": "0x1000000000000000000000000000000000000000", "value": ["0x1"]},
+  "post": {"FORK": [{"indexes": {"data": 0, "gas": 0, "value": 0},
+            "hash": "0x0000000000000000000000000000000000000000000000000000000000000000",
+            "logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"}]}
+}}"#;
+
+fn assert_one_failure(args: &[&str], file_name: &str, problem: &str) {
+    let (ok, stdout, stderr) = fpevm(args);
+    assert!(!ok, "must exit non-zero: {stdout}{stderr}");
+    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.last().copied(), Some("0 passed, 1 failed"), "closing line: {stdout}");
+    let failure = lines.iter().find(|l| l.starts_with("FAIL")).unwrap_or_else(|| panic!("a FAIL line: {stdout}"));
+    assert!(failure.contains(file_name), "names the file: {failure}");
+    assert!(failure.contains(problem), "names the problem `{problem}`: {failure}");
+}
+
+#[test]
+fn truncated_json() {
+    let path = temp_file("truncated.json", &STATE_TEST[..STATE_TEST.len() / 2]);
+    assert_one_failure(&["statetest", path.to_str().unwrap()], "truncated.json", "EOF while parsing");
+}
+
+#[test]
+fn missing_field() {
+    let path = temp_file("missing.json", &STATE_TEST.replace("\"transaction\"", "\"transactionX\""));
+    assert_one_failure(&["statetest", path.to_str().unwrap()], "missing.json", "missing field `transaction`");
+}
+
+#[test]
+fn bad_hex() {
+    let path = temp_file("badhex.json", &STATE_TEST.replace("0x3b9aca00", "0x3b9zca00"));
+    assert_one_failure(&["statetest", path.to_str().unwrap()], "badhex.json", "malformed test file");
+}
+
+#[test]
+fn unknown_fork() {
+    let path = temp_file("fork.json", &STATE_TEST.replace("FORK", "Cancunn"));
+    assert_one_failure(&["statetest", path.to_str().unwrap()], "fork.json", "unknown fork `Cancunn`");
+}
+
+#[test]
+fn unknown_network() {
+    let path = temp_file("network.json", r#"{"t": {"network": "Cancunn", "blocks": []}}"#);
+    assert_one_failure(&["blocktest", path.to_str().unwrap()], "network.json", "unknown network `Cancunn`");
+}
+
+#[test]
+fn wrong_state_root_is_a_failure_not_a_pass() {
+    let path = temp_file("root.json", &STATE_TEST.replace("FORK", "Cancun"));
+    assert_one_failure(&["statetest", path.to_str().unwrap()], "root.json", "state root");
+}
+
+#[test]
+fn missing_path() {
+    let (ok, stdout, stderr) = fpevm(&["statetest", "/no/such/folder"]);
+    assert!(!ok);
+    assert!(stderr.contains("/no/such/folder: no such file or directory"), "{stderr}");
+    assert_eq!(stdout.lines().last(), Some("0 passed, 1 failed"));
+}
+
+#[test]
+fn unavailable_option_says_so() {
+    let path = temp_file("ok.json", &STATE_TEST.replace("FORK", "Cancun"));
+    let (ok, _, stderr) = fpevm(&["statetest", "--offload", "auto", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("--offload auto is not available yet"), "{stderr}");
+}
