@@ -14,8 +14,15 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
 
 /// Runs `fpevm args...`; returns (exit success, stdout, stderr).
 fn fpevm(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fpevm")).args(args).output().expect("run fpevm");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(env!("CARGO_BIN_EXE_fpevm"))
+        .args(args)
+        .output()
+        .expect("run fpevm");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 const STATE_TEST: &str = r#"{"t": {
@@ -37,53 +44,99 @@ fn assert_one_failure(args: &[&str], file_name: &str, problem: &str) {
     assert!(!ok, "must exit non-zero: {stdout}{stderr}");
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.last().copied(), Some("0 passed, 1 failed"), "closing line: {stdout}");
-    let failure = lines.iter().find(|l| l.starts_with("FAIL")).unwrap_or_else(|| panic!("a FAIL line: {stdout}"));
+    assert_eq!(
+        lines.last().copied(),
+        Some("0 passed, 1 failed"),
+        "closing line: {stdout}"
+    );
+    let failure = lines
+        .iter()
+        .find(|l| l.starts_with("FAIL"))
+        .unwrap_or_else(|| panic!("a FAIL line: {stdout}"));
     assert!(failure.contains(file_name), "names the file: {failure}");
-    assert!(failure.contains(problem), "names the problem `{problem}`: {failure}");
+    assert!(
+        failure.contains(problem),
+        "names the problem `{problem}`: {failure}"
+    );
 }
 
 #[test]
 fn truncated_json() {
     let path = temp_file("truncated.json", &STATE_TEST[..STATE_TEST.len() / 2]);
-    assert_one_failure(&["statetest", path.to_str().unwrap()], "truncated.json", "EOF while parsing");
+    assert_one_failure(
+        &["statetest", path.to_str().unwrap()],
+        "truncated.json",
+        "EOF while parsing",
+    );
 }
 
 #[test]
 fn missing_field() {
-    let path = temp_file("missing.json", &STATE_TEST.replace("\"transaction\"", "\"transactionX\""));
-    assert_one_failure(&["statetest", path.to_str().unwrap()], "missing.json", "missing field `transaction`");
+    let path = temp_file(
+        "missing.json",
+        &STATE_TEST.replace("\"transaction\"", "\"transactionX\""),
+    );
+    assert_one_failure(
+        &["statetest", path.to_str().unwrap()],
+        "missing.json",
+        "missing field `transaction`",
+    );
 }
 
 #[test]
 fn bad_hex() {
-    let path = temp_file("badhex.json", &STATE_TEST.replace("0x3b9aca00", "0x3b9zca00"));
-    assert_one_failure(&["statetest", path.to_str().unwrap()], "badhex.json", "malformed test file");
+    let path = temp_file(
+        "badhex.json",
+        &STATE_TEST.replace("0x3b9aca00", "0x3b9zca00"),
+    );
+    assert_one_failure(
+        &["statetest", path.to_str().unwrap()],
+        "badhex.json",
+        "malformed test file",
+    );
 }
 
 #[test]
 fn unknown_fork() {
     let path = temp_file("fork.json", &STATE_TEST.replace("FORK", "Cancunn"));
-    assert_one_failure(&["statetest", path.to_str().unwrap()], "fork.json", "unknown fork `Cancunn`");
+    assert_one_failure(
+        &["statetest", path.to_str().unwrap()],
+        "fork.json",
+        "unknown fork `Cancunn`",
+    );
 }
 
 #[test]
 fn unknown_network() {
-    let path = temp_file("network.json", r#"{"t": {"network": "Cancunn", "blocks": []}}"#);
-    assert_one_failure(&["blocktest", path.to_str().unwrap()], "network.json", "unknown network `Cancunn`");
+    let path = temp_file(
+        "network.json",
+        r#"{"t": {"network": "Cancunn", "blocks": []}}"#,
+    );
+    assert_one_failure(
+        &["blocktest", path.to_str().unwrap()],
+        "network.json",
+        "unknown network `Cancunn`",
+    );
 }
 
 #[test]
 fn wrong_state_root_is_a_failure_not_a_pass() {
     let path = temp_file("root.json", &STATE_TEST.replace("FORK", "Cancun"));
-    assert_one_failure(&["statetest", path.to_str().unwrap()], "root.json", "state root");
+    assert_one_failure(
+        &["statetest", path.to_str().unwrap()],
+        "root.json",
+        "state root",
+    );
 }
 
 #[test]
 fn missing_path() {
     let (ok, stdout, stderr) = fpevm(&["statetest", "/no/such/folder"]);
     assert!(!ok);
-    assert!(stderr.contains("/no/such/folder: no such file or directory"), "{stderr}");
+    assert!(
+        stderr.contains("/no/such/folder: no such file or directory"),
+        "{stderr}"
+    );
     assert_eq!(stdout.lines().last(), Some("0 passed, 1 failed"));
 }
 
@@ -92,5 +145,8 @@ fn unavailable_option_says_so() {
     let path = temp_file("ok.json", &STATE_TEST.replace("FORK", "Cancun"));
     let (ok, _, stderr) = fpevm(&["statetest", "--offload", "auto", path.to_str().unwrap()]);
     assert!(!ok);
-    assert!(stderr.contains("--offload auto is not available yet"), "{stderr}");
+    assert!(
+        stderr.contains("--offload auto is not available yet"),
+        "{stderr}"
+    );
 }

@@ -13,7 +13,7 @@ use revm::database_interface::DatabaseRef;
 use revm::handler::{ExecuteEvm, Handler, MainBuilder, MainContext, MainnetContext, MainnetEvm};
 use revm::precompile::Precompiles;
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{Address, TxKind, KECCAK_EMPTY, U256};
+use revm::primitives::{Address, TxKind, KECCAK_EMPTY};
 use revm::state::EvmState;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -27,18 +27,9 @@ pub enum TxFailure {
     Fatal(String),
 }
 
-/// A transaction's last execution.
-#[derive(Debug)]
-pub struct TxExecution {
-    /// revm's result, or why there is none.
-    pub result: Result<ExecutionResult, TxFailure>,
-    /// The finalized state, without the beneficiary's fee unless it was merged (see `fee`).
-    pub state: EvmState,
-    /// A recipient whose balance is a placeholder in `state` (credited lazily).
-    pub lazy_recipient: Option<Address>,
-    /// The beneficiary's fee when it was not merged into `state`.
-    pub deferred_fee: Option<U256>,
-}
+/// A transaction's last execution: revm's result, or why there is none. Its state lives in
+/// the multi-version memory.
+pub type TxExecution = Result<ExecutionResult, TxFailure>;
 
 /// Everything the lanes of one block share.
 pub struct Shared<'a, B> {
@@ -172,13 +163,7 @@ fn run_incarnation<B: DatabaseRef>(
     evm.ctx.db_mut().begin(txn);
     let failure = |evm: &mut LaneEvm<'_, B>, failure: TxFailure| {
         let reads = evm.ctx.db_mut().take_reads();
-        let execution = TxExecution {
-            result: Err(failure),
-            state: EvmState::default(),
-            lazy_recipient: None,
-            deferred_fee: None,
-        };
-        Ok((execution, reads, Vec::new()))
+        Ok((Err(failure), reads, Vec::new()))
     };
     if let Some(to) = lazy_candidate(tx, beneficiary, precompiles) {
         match evm.ctx.db_mut().try_lazy_recipient(to) {
@@ -189,7 +174,7 @@ fn run_incarnation<B: DatabaseRef>(
     }
     evm.ctx.set_tx(tx.clone());
     let result = DeferredFeeHandler::default().run(evm);
-    let mut state = evm.finalize();
+    let mut state: EvmState = evm.finalize();
     let result = match result {
         Ok(result) => result,
         Err(EVMError::Database(LaneError::Blocked(t))) => return Err(t),
@@ -206,19 +191,15 @@ fn run_incarnation<B: DatabaseRef>(
     }
     let fee = beneficiary_fee(tx, shared.block_env, &result, shared.spec);
     let mut writes = Vec::new();
-    let deferred_fee = match state.get_mut(&beneficiary) {
-        Some(account) => {
-            credit_account(account, fee, shared.spec);
-            None
-        }
-        None => {
-            writes.push((
-                Location::Account(beneficiary),
-                Written::Credit(fee, CreditKind::Fee),
-            ));
-            Some(fee)
-        }
-    };
+    // The beneficiary's fee: merged as revm's reward step would when the transaction itself
+    // loaded the beneficiary, a lazy credit otherwise.
+    match state.get_mut(&beneficiary) {
+        Some(account) => credit_account(account, fee, shared.spec),
+        None => writes.push((
+            Location::Account(beneficiary),
+            Written::Credit(fee, CreditKind::Fee),
+        )),
+    }
     for (address, account) in &state {
         if !account.is_touched() {
             continue;
@@ -262,11 +243,5 @@ fn run_incarnation<B: DatabaseRef>(
         }
     }
     let reads = db.take_reads();
-    let execution = TxExecution {
-        result: Ok(result),
-        state,
-        lazy_recipient,
-        deferred_fee,
-    };
-    Ok((execution, reads, writes))
+    Ok((Ok(result), reads, writes))
 }

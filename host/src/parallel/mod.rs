@@ -1,17 +1,16 @@
 //! Parallel execution in the Block-STM family: lanes execute transactions optimistically over a
-//! multi-version memory, validate what they read, re-execute on conflict, and the results are
-//! committed in block order.
+//! multi-version memory, validate what they read, re-execute on conflict; results are then taken
+//! in block order and the state changes from the memory's final entries.
 //!
 //! Why parallel equals sequential: when the scheduler is done, each transaction's last
 //! incarnation read, for every location, the value sequential execution would have given it
-//! (validation re-resolved every read against the final writes of all lower transactions).
-//! revm is deterministic, so that incarnation's result and state are the sequential ones, except
-//! for two deliberate differences that `commit` undoes with revm's own rules: the beneficiary's
-//! fee is deferred, and a plain transfer's recipient is credited without reading its balance.
-//! Anything the parallel path cannot reproduce exactly (a fatal error, a budget skip in build
-//! mode) makes the block run sequentially from the first affected transaction.
+//! (validation re-resolved every read against the final writes of all lower transactions, lazy
+//! credits evaluated with revm's own touch-and-add rule). revm is deterministic, so that
+//! incarnation's result and writes are the sequential ones, and the final entry of every
+//! location is the sequential final value. Both paths then put their raw changes in the same
+//! canonical form. Anything the parallel path does not reproduce exactly (a fatal error, a
+//! budget skip in build mode, dependencies that make lanes lose) runs the block sequentially.
 
-mod commit;
 mod credit;
 mod fee;
 mod handler;
@@ -20,16 +19,17 @@ mod lane_db;
 mod location;
 mod mv_memory;
 mod scheduler;
+mod versions;
 
 use crate::error::ExecError;
-use crate::exec::sequential::{apply_beacon_root_on, cfg_env, run_txs};
+use crate::exec::sequential::{apply_beacon_root_on, cfg_env};
 use crate::exec::system::apply_post_block;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
-use crate::options::ExecOptions;
-use crate::output::BlockOutput;
-use crate::state::BlockState;
-use commit::{commit_tx, CommitCtx, CommitError};
-use lane::{run_lane, Shared};
+use crate::options::{ExecMode, ExecOptions};
+use crate::output::{BlockOutput, InvalidTxReason};
+use crate::state::{canonicalize, overlay, BlockState, ChangesOverlay};
+use lane::{run_lane, Shared, TxExecution, TxFailure};
+use lane_db::Base;
 use mv_memory::MvMemory;
 use revm::context::{BlockEnv, TxEnv};
 use revm::database_interface::DatabaseRef;
@@ -37,8 +37,10 @@ use revm::primitives::hardfork::SpecId;
 use scheduler::Scheduler;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
-/// Executes the block in `lanes` parallel lanes.
+/// Executes the block in `lanes` parallel lanes (or sequentially, when that is the exact or
+/// faster way; the report says which and why).
 pub fn execute<DB: DatabaseRef + Sync>(
     spec: SpecId,
     block_env: &BlockEnv,
@@ -47,17 +49,18 @@ pub fn execute<DB: DatabaseRef + Sync>(
     options: &ExecOptions,
     lanes: usize,
 ) -> Result<(BlockOutput, ExecReport), ExecError> {
-    let mut state = BlockState::new(db);
-    apply_beacon_root_on(&mut state, spec, block_env, options)?;
+    let db_err = |e: String| ExecError::Database(e);
+    let mut pre = BlockState::new(db);
+    apply_beacon_root_on(&mut pre, spec, block_env, options)?;
     let cfg = cfg_env(spec, options);
     let mv = MvMemory::new(txs.len(), spec);
     let scheduler = Scheduler::new(txs.len());
-    let outcomes: Vec<Mutex<Option<lane::TxExecution>>> =
+    let outcomes: Vec<Mutex<Option<TxExecution>>> =
         (0..txs.len()).map(|_| Mutex::new(None)).collect();
     let shared = Shared {
         mv: &mv,
         scheduler: &scheduler,
-        base: &state,
+        base: &pre,
         txs,
         block_env,
         cfg: &cfg,
@@ -67,79 +70,106 @@ pub fn execute<DB: DatabaseRef + Sync>(
         aborts: AtomicUsize::new(0),
         halted_for_dependencies: AtomicBool::new(false),
     };
+    let started = Instant::now();
     std::thread::scope(|scope| {
-        for _ in 0..lanes {
+        for _ in 1..lanes {
             scope.spawn(|| run_lane(&shared));
         }
+        run_lane(&shared);
     });
-    let halted = shared.halted_for_dependencies.load(Ordering::Relaxed);
-    let (executions, aborts) = (shared.executions.into_inner(), shared.aborts.into_inner());
-    let final_prefix = if halted {
-        validated_prefix(&mv, &scheduler, &state, txs.len())
-    } else {
-        txs.len()
-    };
-    drop(mv);
+    let lanes_time = started.elapsed();
+    let (executions, aborts) = (
+        shared.executions.load(Ordering::Relaxed),
+        shared.aborts.load(Ordering::Relaxed),
+    );
+    if shared.halted_for_dependencies.load(Ordering::Relaxed) {
+        let reason = format!(
+            "dependencies made parallel lanes lose ({aborts} of {executions} executions wasted)"
+        );
+        return sequential(spec, block_env, txs, db, options, reason);
+    }
 
     let mut acc = BlockAccumulator::with_capacity(txs.len());
-    let ctx = CommitCtx {
-        block_env,
-        spec,
-        mode: options.mode,
-    };
-    let mut sequential_from = None;
-    for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate().take(final_prefix) {
-        let execution = outcome.into_inner().unwrap_or_else(|e| e.into_inner());
-        let Some(execution) = execution else {
-            sequential_from = Some((index, "an execution is missing".to_string()));
-            break;
-        };
-        match commit_tx(&mut state, &mut acc, &ctx, index, tx, execution) {
-            Ok(()) => {}
-            Err(CommitError::Block(e)) => return Err(e),
-            Err(CommitError::Fallback(reason)) => {
-                sequential_from = Some((index, reason));
-                break;
+    for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate() {
+        let outcome = outcome.into_inner().unwrap_or_else(|e| e.into_inner());
+        let budget = acc.check_budget(tx, block_env, spec);
+        match (outcome, budget) {
+            (_, Err(_)) | (Some(Err(_)), _) | (None, _) if options.mode == ExecMode::Build => {
+                // A skip changes what later transactions see: only sequential execution knows.
+                let reason = format!("transaction {index} is skipped in build mode");
+                return sequential(spec, block_env, txs, db, options, reason);
+            }
+            (_, Err(reason)) => acc.push_invalid(index, reason, options.mode)?,
+            (Some(Ok(result)), Ok(())) => acc.push_executed(index, tx, result),
+            (Some(Err(TxFailure::Invalid(reason))), Ok(())) => {
+                acc.push_invalid(index, InvalidTxReason::Evm(reason), options.mode)?
+            }
+            (Some(Err(TxFailure::Fatal(why))), Ok(())) => {
+                return sequential(
+                    spec,
+                    block_env,
+                    txs,
+                    db,
+                    options,
+                    format!("transaction {index}: {why}"),
+                );
+            }
+            (None, Ok(())) => {
+                return sequential(
+                    spec,
+                    block_env,
+                    txs,
+                    db,
+                    options,
+                    format!("transaction {index} has no result"),
+                );
             }
         }
     }
-    if halted && sequential_from.is_none() && final_prefix < txs.len() {
-        sequential_from = Some((
-            final_prefix,
-            "dependencies made parallel lanes lose".to_string(),
-        ));
-    }
-    let reason = match &sequential_from {
-        None => format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited"),
-        Some((index, why)) => {
-            format!("{lanes} lanes up to transaction {index}, then sequential: {why}")
-        }
+
+    let t_results = started.elapsed();
+    let mut raw = mv.final_changes(&Base(&pre), lanes).map_err(db_err)?;
+    let t_final = started.elapsed();
+    let mut changes = pre.into_changes();
+    overlay(&mut changes, std::mem::take(&mut raw));
+    let view = ChangesOverlay {
+        db,
+        changes: &changes,
     };
-    if let Some((index, _)) = sequential_from {
-        // Every transaction before `index` is committed and nothing after it: the sequential
-        // path continues from exactly the state it would have reached itself.
-        run_txs(&mut state, index, &mut acc, spec, block_env, txs, options)?;
-    }
-    apply_post_block(&mut state, spec, block_env, &options.extras)?;
+    let mut post = BlockState::new(&view);
+    apply_post_block(&mut post, spec, block_env, &options.extras)?;
+    let post_changes = post.into_changes();
+    overlay(&mut changes, post_changes);
+    let t_post = started.elapsed();
+    let changes = canonicalize(changes, db).map_err(|e| ExecError::Database(e.to_string()))?;
+    // Freeing the memory's many small allocations takes as long as a part of the block: it
+    // happens off the caller's path.
+    std::thread::spawn(move || drop(mv));
+    tracing::debug!(?lanes_time, ?t_results, ?t_final, ?t_post, total = ?started.elapsed(), "parallel block");
+    let reason = format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited");
     let report = ExecReport {
         strategy: Strategy::Parallel,
         reason,
         lanes,
         elapsed: Default::default(),
     };
-    Ok((acc.finish(state.into_changes()), report))
+    Ok((acc.finish(changes), report))
 }
 
-/// After the lanes were halted: the longest prefix of transactions whose last execution is
-/// final, i.e. executed and still valid against the writes of the transactions before them.
-fn validated_prefix<B: DatabaseRef>(
-    mv: &MvMemory,
-    scheduler: &Scheduler,
-    base: &B,
-    txs: usize,
-) -> usize {
-    let base = lane_db::Base(base);
-    (0..txs)
-        .take_while(|&txn| scheduler.is_executed(txn) && mv.validate(txn, &base))
-        .count()
+fn sequential<DB: DatabaseRef>(
+    spec: SpecId,
+    block_env: &BlockEnv,
+    txs: &[TxEnv],
+    db: &DB,
+    options: &ExecOptions,
+    reason: String,
+) -> Result<(BlockOutput, ExecReport), ExecError> {
+    let output = crate::exec::sequential::execute(spec, block_env, txs, db, options)?;
+    let report = ExecReport {
+        strategy: Strategy::Sequential,
+        reason,
+        lanes: 1,
+        elapsed: Default::default(),
+    };
+    Ok((output, report))
 }

@@ -9,12 +9,13 @@
 
 use super::credit::apply_credit;
 use super::location::{Location, Observed, Read, TxIdx, Written};
-use crate::output::AccountState;
+use super::versions::VersionList;
+use crate::output::{AccountChange, AccountState, StateChanges};
 use alloy_primitives::map::DefaultHashBuilder;
+use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, B256, KECCAK_EMPTY, U256};
-use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 use std::sync::{Mutex, RwLock};
 
@@ -26,7 +27,29 @@ enum Entry {
     Estimate,
 }
 
-type Versions = BTreeMap<TxIdx, Entry>;
+/// The versions of one location: each transaction's entry, and the base value once read (the
+/// base never changes during a block, so it is fetched once per location).
+#[derive(Debug, Default)]
+struct Versions {
+    entries: VersionList<Entry>,
+    base_account: Option<Option<AccountState>>,
+    base_storage: Option<U256>,
+}
+
+impl Versions {
+    fn base_account(
+        &mut self,
+        address: Address,
+        base: &dyn BaseState,
+    ) -> Result<Option<AccountState>, String> {
+        if let Some(value) = self.base_account {
+            return Ok(value);
+        }
+        let value = base.base_account(address)?;
+        self.base_account = Some(value);
+        Ok(value)
+    }
+}
 
 /// A read that cannot complete until transaction `.0` executes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,11 +88,13 @@ impl MvMemory {
     /// Memory for a block of `txs` transactions under `spec`.
     pub fn new(txs: usize, spec: SpecId) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
             hasher: DefaultHashBuilder::default(),
             last_writes: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
             last_reads: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
-            codes: RwLock::new(HashMap::new()),
+            codes: RwLock::new(HashMap::default()),
             spec,
         }
     }
@@ -105,31 +130,30 @@ impl MvMemory {
         txn: TxIdx,
         base: &dyn BaseState,
     ) -> Resolved<Option<AccountState>> {
+        let location = Location::Account(address);
+        let mut shard = self.shard(&location);
+        let versions = shard.entry(location).or_default();
         let mut credits = Vec::new();
         let mut found = None;
-        {
-            let shard = self.shard(&Location::Account(address));
-            if let Some(versions) = shard.get(&Location::Account(address)) {
-                for (idx, entry) in versions.range(..txn).rev() {
-                    match entry {
-                        Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
-                        Entry::Data(Written::Credit(amount, _)) => credits.push(*amount),
-                        Entry::Data(Written::Account(value)) => {
-                            found = Some(*value);
-                            break;
-                        }
-                        Entry::Data(_) => {}
-                    }
+        for (idx, entry) in versions.entries.below(txn).rev() {
+            match entry {
+                Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
+                Entry::Data(Written::Credit(amount, _)) => credits.push(*amount),
+                Entry::Data(Written::Account(value)) => {
+                    found = Some(*value);
+                    break;
                 }
+                Entry::Data(_) => {}
             }
         }
         let mut value = match found {
             Some(value) => value,
-            None => match base.base_account(address) {
+            None => match versions.base_account(address, base) {
                 Ok(value) => value,
                 Err(e) => return Resolved::Failed(e),
             },
         };
+        drop(shard);
         for amount in credits.into_iter().rev() {
             value = apply_credit(value, amount, self.spec);
         }
@@ -139,21 +163,19 @@ impl MvMemory {
     /// The account's code hash as transaction `txn` sees it, without depending on its balance:
     /// credits never change a code hash.
     pub fn code_hash(&self, address: Address, txn: TxIdx, base: &dyn BaseState) -> Resolved<B256> {
-        {
-            let shard = self.shard(&Location::Account(address));
-            if let Some(versions) = shard.get(&Location::Account(address)) {
-                for (idx, entry) in versions.range(..txn).rev() {
-                    match entry {
-                        Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
-                        Entry::Data(Written::Account(value)) => {
-                            return Resolved::Value(value.map_or(KECCAK_EMPTY, |a| a.code_hash))
-                        }
-                        Entry::Data(_) => {}
-                    }
+        let location = Location::Account(address);
+        let mut shard = self.shard(&location);
+        let versions = shard.entry(location).or_default();
+        for (idx, entry) in versions.entries.below(txn).rev() {
+            match entry {
+                Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
+                Entry::Data(Written::Account(value)) => {
+                    return Resolved::Value(value.map_or(KECCAK_EMPTY, |a| a.code_hash))
                 }
+                Entry::Data(_) => {}
             }
         }
-        match base.base_account(address) {
+        match versions.base_account(address, base) {
             Ok(value) => Resolved::Value(value.map_or(KECCAK_EMPTY, |a| a.code_hash)),
             Err(e) => Resolved::Failed(e),
         }
@@ -164,7 +186,7 @@ impl MvMemory {
         let shard = self.shard(&location);
         match shard
             .get(&location)
-            .and_then(|v| v.range(..txn).next_back())
+            .and_then(|v| v.entries.below(txn).next_back())
         {
             None => Ok(None),
             Some((idx, Entry::Estimate)) => Err(Blocked(*idx)),
@@ -181,24 +203,36 @@ impl MvMemory {
         txn: TxIdx,
         base: &dyn BaseState,
     ) -> Resolved<U256> {
-        let write = match self.latest(Location::Storage(address, slot), txn) {
-            Ok(w) => w,
-            Err(b) => return Resolved::Blocked(b),
-        };
         let reset = match self.latest(Location::StorageReset(address), txn) {
             Ok(r) => r.map(|(idx, _)| idx),
             Err(b) => return Resolved::Blocked(b),
         };
-        match (write, reset) {
-            (Some((w, Written::Storage(value))), r) if r.is_none_or(|r| r <= w) => {
+        let location = Location::Storage(address, slot);
+        let mut shard = self.shard(&location);
+        let versions = shard.entry(location).or_default();
+        let latest = versions
+            .entries
+            .below(txn)
+            .next_back()
+            .map(|(idx, e)| (*idx, e.clone()));
+        let result = match latest {
+            Some((idx, Entry::Estimate)) => Resolved::Blocked(Blocked(idx)),
+            Some((w, Entry::Data(Written::Storage(value)))) if reset.is_none_or(|r| r <= w) => {
                 Resolved::Value(value)
             }
-            (_, Some(_)) => Resolved::Value(U256::ZERO),
-            _ => match base.base_storage(address, slot) {
-                Ok(value) => Resolved::Value(value),
-                Err(e) => Resolved::Failed(e),
+            _ if reset.is_some() => Resolved::Value(U256::ZERO),
+            _ => match versions.base_storage {
+                Some(value) => Resolved::Value(value),
+                None => match base.base_storage(address, slot) {
+                    Ok(value) => {
+                        versions.base_storage = Some(value);
+                        Resolved::Value(value)
+                    }
+                    Err(e) => Resolved::Failed(e),
+                },
             },
-        }
+        };
+        result
     }
 
     /// Re-resolves what a read observed.
@@ -242,6 +276,7 @@ impl MvMemory {
             self.shard(&location)
                 .entry(location)
                 .or_default()
+                .entries
                 .insert(txn, Entry::Data(value));
         }
         let mut last = self.last_writes[txn]
@@ -249,7 +284,7 @@ impl MvMemory {
             .unwrap_or_else(|e| e.into_inner());
         for stale in last.iter().filter(|l| !locations.contains(l)) {
             if let Some(versions) = self.shard(stale).get_mut(stale) {
-                versions.remove(&txn);
+                versions.entries.remove(txn);
             }
         }
         let wrote_new = locations.iter().any(|l| !last.contains(l));
@@ -267,8 +302,163 @@ impl MvMemory {
             .unwrap_or_else(|e| e.into_inner());
         for location in last.iter() {
             if let Some(versions) = self.shard(location).get_mut(location) {
-                versions.insert(txn, Entry::Estimate);
+                versions.entries.insert(txn, Entry::Estimate);
             }
         }
+    }
+}
+
+/// One location's final contribution to the block's changes.
+enum Part {
+    /// The account's final value and the last credit that removed it (a wipe without a
+    /// `StorageReset` entry).
+    Account(Option<AccountState>, Option<TxIdx>),
+    /// The last storage wipe.
+    Reset(TxIdx),
+    /// A slot's final value and writer.
+    Slot(U256, TxIdx, U256),
+}
+
+impl MvMemory {
+    /// Evaluates an account's whole version chain: the final value, and the last transaction
+    /// that removed it through a credit (a wipe that has no `StorageReset` entry).
+    fn final_account(
+        &self,
+        versions: &mut Versions,
+        address: Address,
+        base: &dyn BaseState,
+    ) -> Result<(Option<AccountState>, Option<TxIdx>), String> {
+        let start = versions.entries.iter().rev().find_map(|(idx, e)| match e {
+            Entry::Data(Written::Account(v)) => Some((*idx, *v)),
+            _ => None,
+        });
+        let (from, mut value) = match start {
+            Some((idx, v)) => (idx + 1, v),
+            None => (0, versions.base_account(address, base)?),
+        };
+        let mut wiped = None;
+        for (idx, entry) in versions.entries.from(from) {
+            if let Entry::Data(Written::Credit(amount, _)) = entry {
+                let next = apply_credit(value, *amount, self.spec);
+                if value.is_some() && next.is_none() {
+                    wiped = Some(*idx);
+                }
+                value = next;
+            }
+        }
+        Ok((value, wiped))
+    }
+
+    /// The final parts of the locations in `shards`, sorted by address.
+    fn final_parts(
+        &self,
+        shards: std::ops::Range<usize>,
+        base: &dyn BaseState,
+    ) -> Result<Vec<(Address, Part)>, String> {
+        let mut parts = Vec::new();
+        for shard in &self.shards[shards] {
+            let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            for (location, versions) in shard.iter_mut() {
+                if versions.entries.is_empty() {
+                    continue;
+                }
+                match *location {
+                    Location::Account(a) => {
+                        let (info, wipe) = self.final_account(versions, a, base)?;
+                        parts.push((a, Part::Account(info, wipe)));
+                    }
+                    Location::StorageReset(a) => {
+                        if let Some((idx, _)) = versions.entries.iter().next_back() {
+                            parts.push((a, Part::Reset(*idx)));
+                        }
+                    }
+                    Location::Storage(a, slot) => {
+                        if let Some((idx, Entry::Data(Written::Storage(v)))) =
+                            versions.entries.iter().next_back()
+                        {
+                            parts.push((a, Part::Slot(slot, *idx, *v)));
+                        }
+                    }
+                }
+            }
+        }
+        parts.sort_unstable_by_key(|(a, _)| *a);
+        Ok(parts)
+    }
+
+    /// The block's raw state changes from the final entries (every transaction executed and
+    /// validated), over `base`; the shards are split between `workers` threads.
+    pub fn final_changes(
+        &self,
+        base: &(dyn BaseState + Sync),
+        workers: usize,
+    ) -> Result<StateChanges, String> {
+        let workers = workers.clamp(1, SHARDS);
+        let chunk = SHARDS.div_ceil(workers);
+        let mut partial: Vec<Result<Vec<(Address, Part)>, String>> = Vec::new();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..workers)
+                .map(|w| {
+                    scope.spawn(move || {
+                        self.final_parts(w * chunk..((w + 1) * chunk).min(SHARDS), base)
+                    })
+                })
+                .collect();
+            partial.push(self.final_parts(0..chunk.min(SHARDS), base));
+            for handle in handles {
+                partial.push(
+                    handle
+                        .join()
+                        .unwrap_or_else(|_| Err("a worker panicked".into())),
+                );
+            }
+        });
+        let mut parts = Vec::new();
+        for p in partial {
+            parts.extend(p?);
+        }
+        // Locations of one address may sit in different shards: order by address again.
+        parts.sort_by_key(|(a, _)| *a);
+        let mut accounts = Vec::new();
+        let mut i = 0;
+        while i < parts.len() {
+            let address = parts[i].0;
+            let end = i + parts[i..].iter().take_while(|(a, _)| *a == address).count();
+            let (mut info, mut wipe, mut slots) = (None, None, Vec::new());
+            for (_, part) in &parts[i..end] {
+                match part {
+                    Part::Account(value, credit_wipe) => {
+                        info = Some(*value);
+                        wipe = wipe.max(*credit_wipe);
+                    }
+                    Part::Reset(idx) => wipe = wipe.max(Some(*idx)),
+                    Part::Slot(slot, idx, value) => slots.push((*slot, *idx, *value)),
+                }
+            }
+            let info = match info {
+                Some(info) => info,
+                None => base.base_account(address)?,
+            };
+            let storage = slots
+                .into_iter()
+                .filter(|(_, idx, _)| wipe.is_none_or(|w| *idx >= w))
+                .map(|(slot, _, value)| (slot, value))
+                .collect();
+            let storage_cleared = wipe.is_some() || info.is_none();
+            accounts.push((
+                address,
+                AccountChange {
+                    info,
+                    storage_cleared,
+                    storage,
+                },
+            ));
+            i = end;
+        }
+        let codes = self.codes.read().unwrap_or_else(|e| e.into_inner());
+        Ok(StateChanges {
+            accounts: accounts.into_iter().collect(),
+            codes: codes.iter().map(|(h, c)| (*h, c.clone())).collect(),
+        })
     }
 }

@@ -3,13 +3,14 @@
 use super::DbError;
 use crate::output::{AccountState, StateChanges};
 use crate::trie::{state_root_with, KeccakBatch, TrieAccountInput};
+use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{
     keccak256, Address, Bytes, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256,
 };
 use revm::state::AccountInfo;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// What `BLOCKHASH` sees for numbers missing from the known hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -181,7 +182,10 @@ impl DatabaseRef for InMemoryState {
             balance: a.info.balance,
             nonce: a.info.nonce,
             code_hash: a.info.code_hash,
-            code: self.codes.get(&a.info.code_hash).cloned(),
+            // revm loads code by hash when it needs it; an account without code needs none.
+            code: (a.info.code_hash != KECCAK_EMPTY)
+                .then(|| self.codes.get(&a.info.code_hash).cloned())
+                .flatten(),
             ..AccountInfo::default()
         }))
     }

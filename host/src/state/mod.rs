@@ -1,9 +1,11 @@
 //! State seen by execution: the block's overlay over a pre-state, and an in-memory pre-state.
 
+mod canonical;
 mod db_error;
 mod memory;
 mod overlay;
 
+pub use canonical::{canonicalize, overlay, ChangesOverlay};
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
 pub use overlay::BlockState;

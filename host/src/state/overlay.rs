@@ -2,11 +2,11 @@
 
 use super::DbError;
 use crate::output::{AccountState, StateChanges};
+use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
 use revm::database_interface::{Database, DatabaseCommit, DatabaseRef};
 use revm::primitives::{Address, AddressMap, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
 use revm::state::{Account, AccountInfo};
-use std::collections::HashMap;
 
 #[derive(Default)]
 struct SlotCache {
@@ -33,14 +33,14 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     pub fn new(db: &'a DB) -> Self {
         Self {
             db,
-            accounts: HashMap::new(),
-            storage: HashMap::new(),
-            codes: HashMap::new(),
+            accounts: HashMap::default(),
+            storage: HashMap::default(),
+            codes: HashMap::default(),
             changes: StateChanges::default(),
         }
     }
 
-    /// The changes recorded so far.
+    /// The changes recorded so far, raw (see `canonicalize`).
     pub fn into_changes(self) -> StateChanges {
         self.changes
     }
@@ -90,8 +90,10 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             return;
         }
         // New code is recorded when the account's code hash changes (deployment, EIP-7702
-        // delegation), whichever path loaded the account before.
-        let previous_code = self.account(address).ok().flatten().map(|a| a.code_hash);
+        // delegation); canonicalization keeps what the final state refers to.
+        let code_changed = account.info.code_hash != KECCAK_EMPTY
+            && self.account(address).ok().flatten().map(|a| a.code_hash)
+                != Some(account.info.code_hash);
         let change = self.changes.accounts.entry(address).or_default();
         // After revm's finalize, an empty touched account that is not newly created is one that
         // EIP-161 removes (pre-Spurious-Dragon accounts were already normalized by revm).
@@ -115,7 +117,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             nonce: info.nonce,
             code_hash: info.code_hash,
         };
-        if info.code_hash != KECCAK_EMPTY && previous_code != Some(info.code_hash) {
+        if code_changed {
             if let Some(code) = &info.code {
                 self.codes.insert(info.code_hash, code.clone());
                 self.changes.codes.insert(info.code_hash, code.clone());
@@ -123,10 +125,17 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         }
         self.accounts.insert(address, Some(state));
         change.info = Some(state);
-        let cache = self.storage.entry(address).or_default();
-        for (slot, value) in account.storage.iter().filter(|(_, v)| v.is_changed()) {
-            cache.slots.insert(*slot, value.present_value());
-            change.storage.insert(*slot, value.present_value());
+        let mut changed = account
+            .storage
+            .iter()
+            .filter(|(_, v)| v.is_changed())
+            .peekable();
+        if changed.peek().is_some() {
+            let cache = self.storage.entry(address).or_default();
+            for (slot, value) in changed {
+                cache.slots.insert(*slot, value.present_value());
+                change.storage.insert(*slot, value.present_value());
+            }
         }
     }
 

@@ -51,7 +51,8 @@ pub fn run_file(
             .and_then(|n| n.as_str())
             .unwrap_or_default()
             .to_string();
-        let known = Network::parse(&network).is_some() || fork_unsupported_reason(&network).is_some();
+        let known =
+            Network::parse(&network).is_some() || fork_unsupported_reason(&network).is_some();
         if known && !forks.contains(&network) {
             unselected += 1;
             continue;

@@ -1,0 +1,147 @@
+//! Raw state changes (what a strategy recorded) into the canonical form a block returns.
+//!
+//! Canonical form, the same whichever strategy ran: an account appears only if its value, its
+//! storage or its existence changed; a removed account has `info: None`, `storage_cleared` and
+//! no slots; an account that existed before and whose storage was wiped (self-destruct and
+//! re-creation) has `storage_cleared` and its non-zero slots; otherwise `storage` holds the
+//! slots whose value differs from the pre-block value. `codes` holds the code of every account
+//! whose code hash changed.
+
+use super::DbError;
+use crate::output::{AccountChange, StateChanges};
+use revm::bytecode::Bytecode;
+use revm::database_interface::DatabaseRef;
+use revm::primitives::{Address, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
+use revm::state::AccountInfo;
+use std::collections::BTreeMap;
+
+/// Applies `later` on top of `earlier` (both raw): a later wipe discards earlier slots.
+pub fn overlay(earlier: &mut StateChanges, later: StateChanges) {
+    if earlier.accounts.is_empty() && earlier.codes.is_empty() {
+        *earlier = later;
+        return;
+    }
+    earlier.codes.extend(later.codes);
+    for (address, change) in later.accounts {
+        match earlier.accounts.get_mut(&address) {
+            Some(existing) if !change.storage_cleared => {
+                existing.info = change.info;
+                existing.storage.extend(change.storage);
+            }
+            _ => {
+                earlier.accounts.insert(address, change);
+            }
+        }
+    }
+}
+
+/// Turns raw changes into the canonical form, comparing with the pre-block state `db`.
+pub fn canonicalize<DB: DatabaseRef>(raw: StateChanges, db: &DB) -> Result<StateChanges, DbError> {
+    let err = |e: DB::Error| DbError(e.to_string());
+    let mut out = StateChanges::default();
+    for (address, change) in raw.accounts {
+        let original = db.basic_ref(address).map_err(err)?;
+        let Some(info) = change.info else {
+            if original.is_some() {
+                let removed = AccountChange {
+                    info: None,
+                    storage_cleared: true,
+                    storage: BTreeMap::new(),
+                };
+                out.accounts.insert(address, removed);
+            }
+            continue;
+        };
+        let storage_cleared = change.storage_cleared && original.is_some();
+        let mut storage = BTreeMap::new();
+        for (slot, value) in change.storage {
+            let before = if change.storage_cleared || original.is_none() {
+                U256::ZERO
+            } else {
+                db.storage_ref(address, slot).map_err(err)?
+            };
+            if value != before {
+                storage.insert(slot, value);
+            }
+        }
+        let unchanged = original.as_ref().is_some_and(|o| {
+            o.balance == info.balance && o.nonce == info.nonce && o.code_hash == info.code_hash
+        });
+        if unchanged && !storage_cleared && storage.is_empty() {
+            continue;
+        }
+        let original_code = original.map_or(KECCAK_EMPTY, |o| o.code_hash);
+        if info.code_hash != original_code && info.code_hash != KECCAK_EMPTY {
+            if let Some(code) = raw.codes.get(&info.code_hash) {
+                out.codes.insert(info.code_hash, code.clone());
+            }
+        }
+        out.accounts.insert(
+            address,
+            AccountChange {
+                info: Some(info),
+                storage_cleared,
+                storage,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// A pre-state with raw changes applied on top, read-only (the state after part of a block).
+pub struct ChangesOverlay<'a, DB> {
+    /// The pre-state.
+    pub db: &'a DB,
+    /// Raw changes on top of it.
+    pub changes: &'a StateChanges,
+}
+
+impl<DB: DatabaseRef> DatabaseRef for ChangesOverlay<'_, DB> {
+    type Error = DbError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, DbError> {
+        match self.changes.accounts.get(&address) {
+            Some(change) => Ok(change.info.map(|s| AccountInfo {
+                balance: s.balance,
+                nonce: s.nonce,
+                code_hash: s.code_hash,
+                code: self.changes.codes.get(&s.code_hash).cloned(),
+                ..AccountInfo::default()
+            })),
+            None => self
+                .db
+                .basic_ref(address)
+                .map_err(|e| DbError(e.to_string())),
+        }
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, DbError> {
+        match self.changes.codes.get(&code_hash) {
+            Some(code) => Ok(code.clone()),
+            None => self
+                .db
+                .code_by_hash_ref(code_hash)
+                .map_err(|e| DbError(e.to_string())),
+        }
+    }
+
+    fn storage_ref(&self, address: Address, index: StorageKey) -> Result<StorageValue, DbError> {
+        if let Some(change) = self.changes.accounts.get(&address) {
+            if let Some(value) = change.storage.get(&index) {
+                return Ok(*value);
+            }
+            if change.storage_cleared || change.info.is_none() {
+                return Ok(U256::ZERO);
+            }
+        }
+        self.db
+            .storage_ref(address, index)
+            .map_err(|e| DbError(e.to_string()))
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, DbError> {
+        self.db
+            .block_hash_ref(number)
+            .map_err(|e| DbError(e.to_string()))
+    }
+}
