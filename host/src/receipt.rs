@@ -23,8 +23,18 @@ pub struct Receipt {
 impl Receipt {
     /// Builds a receipt and its bloom.
     pub fn new(tx_type: u8, success: bool, cumulative_gas_used: u64, logs: Vec<Log>) -> Self {
-        let mut bloom = Bloom::ZERO;
-        bloom.accrue_logs(&logs);
+        let bloom = logs_bloom(&logs);
+        Self::with_bloom(tx_type, success, cumulative_gas_used, logs, bloom)
+    }
+
+    /// Builds a receipt whose bloom was already computed from `logs`.
+    pub fn with_bloom(
+        tx_type: u8,
+        success: bool,
+        cumulative_gas_used: u64,
+        logs: Vec<Log>,
+        bloom: Bloom,
+    ) -> Self {
         Self {
             tx_type,
             success,
@@ -57,6 +67,13 @@ impl Receipt {
         self.bloom.encode(out);
         alloy_rlp::encode_list(&self.logs, out);
     }
+}
+
+/// The bloom filter of `logs`.
+pub fn logs_bloom(logs: &[Log]) -> Bloom {
+    let mut bloom = Bloom::ZERO;
+    bloom.accrue_logs(logs);
+    bloom
 }
 
 /// Root of the receipts trie (key: RLP of the index, value: the 2718 encoding).

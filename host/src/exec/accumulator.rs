@@ -6,12 +6,13 @@ use super::block_rules::max_blob_gas_per_block;
 use crate::error::ExecError;
 use crate::options::ExecMode;
 use crate::output::{BlockOutput, InvalidTxReason, SkippedTx, StateChanges};
-use crate::receipt::Receipt;
+use crate::receipt::{logs_bloom, Receipt};
 use alloy_primitives::Bloom;
 use revm::context::result::ExecutionResult;
 use revm::context::{BlockEnv, TxEnv};
 use revm::primitives::eip4844::GAS_PER_BLOB;
 use revm::primitives::hardfork::SpecId;
+use revm::primitives::Log;
 
 /// Results committed so far, in block order.
 #[derive(Debug, Default)]
@@ -62,14 +63,25 @@ impl BlockAccumulator {
 
     /// Records an executed transaction and its receipt.
     pub fn push_executed(&mut self, index: usize, tx: &TxEnv, result: ExecutionResult) {
+        let logs = result.logs().to_vec();
+        let bloom = logs_bloom(&logs);
+        self.push_executed_with(index, tx, result, logs, bloom);
+    }
+
+    /// Records an executed transaction whose receipt logs and bloom were prepared elsewhere
+    /// (by a lane, off the in-order path).
+    pub fn push_executed_with(
+        &mut self,
+        index: usize,
+        tx: &TxEnv,
+        result: ExecutionResult,
+        logs: Vec<Log>,
+        bloom: Bloom,
+    ) {
         self.gas_used += result.tx_gas_used();
         self.blob_gas_used += GAS_PER_BLOB * tx.blob_hashes.len() as u64;
-        let receipt = Receipt::new(
-            tx.tx_type,
-            result.is_success(),
-            self.gas_used,
-            result.logs().to_vec(),
-        );
+        let receipt =
+            Receipt::with_bloom(tx.tx_type, result.is_success(), self.gas_used, logs, bloom);
         self.receipts.push(receipt);
         self.results.push(result);
         self.tx_indexes.push(index);

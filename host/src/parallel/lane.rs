@@ -7,13 +7,15 @@ use super::location::{CreditKind, Incarnation, Location, Read, TxIdx, Written};
 use super::mv_memory::MvMemory;
 use super::scheduler::{Scheduler, Task};
 use crate::output::AccountState;
+use crate::receipt::logs_bloom;
+use alloy_primitives::Bloom;
 use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction};
 use revm::context::{BlockEnv, CfgEnv, Context, ContextSetters, ContextTr, TxEnv};
 use revm::database_interface::DatabaseRef;
 use revm::handler::{ExecuteEvm, Handler, MainBuilder, MainContext, MainnetContext, MainnetEvm};
 use revm::precompile::Precompiles;
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{Address, TxKind, KECCAK_EMPTY};
+use revm::primitives::{Address, Log, TxKind, KECCAK_EMPTY};
 use revm::state::EvmState;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -27,9 +29,9 @@ pub enum TxFailure {
     Fatal(String),
 }
 
-/// A transaction's last execution: revm's result, or why there is none. Its state lives in
-/// the multi-version memory.
-pub type TxExecution = Result<ExecutionResult, TxFailure>;
+/// A transaction's last execution: revm's result with its receipt's logs and bloom prepared,
+/// or why there is none. Its state lives in the multi-version memory.
+pub type TxExecution = Result<(ExecutionResult, Vec<Log>, Bloom), TxFailure>;
 
 /// Everything the lanes of one block share.
 pub struct Shared<'a, B> {
@@ -243,5 +245,7 @@ fn run_incarnation<B: DatabaseRef>(
         }
     }
     let reads = db.take_reads();
-    Ok((Ok(result), reads, writes))
+    let logs = result.logs().to_vec();
+    let bloom = logs_bloom(&logs);
+    Ok((Ok((result, logs, bloom)), reads, writes))
 }

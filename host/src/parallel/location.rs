@@ -19,6 +19,15 @@ pub enum Location {
     StorageReset(Address),
 }
 
+impl Location {
+    /// The account the location belongs to.
+    pub fn address(&self) -> Address {
+        match self {
+            Self::Account(a) | Self::Storage(a, _) | Self::StorageReset(a) => *a,
+        }
+    }
+}
+
 /// Where a lazy credit comes from; both are applied as "touch, then add" (revm's semantics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreditKind {

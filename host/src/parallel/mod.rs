@@ -27,7 +27,7 @@ use crate::exec::system::apply_post_block;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
 use crate::output::{BlockOutput, InvalidTxReason};
-use crate::state::{canonicalize, overlay, BlockState, ChangesOverlay};
+use crate::state::{overlay_canonical, BlockState, ChangesOverlay};
 use lane::{run_lane, Shared, TxExecution, TxFailure};
 use lane_db::Base;
 use mv_memory::MvMemory;
@@ -100,7 +100,9 @@ pub fn execute<DB: DatabaseRef + Sync>(
                 return sequential(spec, block_env, txs, db, options, reason);
             }
             (_, Err(reason)) => acc.push_invalid(index, reason, options.mode)?,
-            (Some(Ok(result)), Ok(())) => acc.push_executed(index, tx, result),
+            (Some(Ok((result, logs, bloom))), Ok(())) => {
+                acc.push_executed_with(index, tx, result, logs, bloom)
+            }
             (Some(Err(TxFailure::Invalid(reason))), Ok(())) => {
                 acc.push_invalid(index, InvalidTxReason::Evm(reason), options.mode)?
             }
@@ -128,10 +130,11 @@ pub fn execute<DB: DatabaseRef + Sync>(
     }
 
     let t_results = started.elapsed();
-    let mut raw = mv.final_changes(&Base(&pre), lanes).map_err(db_err)?;
+    let earlier = pre.take_changes();
+    let mut changes = mv
+        .final_changes(&Base(&pre), db, earlier, lanes)
+        .map_err(db_err)?;
     let t_final = started.elapsed();
-    let mut changes = pre.into_changes();
-    overlay(&mut changes, std::mem::take(&mut raw));
     let view = ChangesOverlay {
         db,
         changes: &changes,
@@ -139,13 +142,12 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let mut post = BlockState::new(&view);
     apply_post_block(&mut post, spec, block_env, &options.extras)?;
     let post_changes = post.into_changes();
-    overlay(&mut changes, post_changes);
-    let t_post = started.elapsed();
-    let changes = canonicalize(changes, db).map_err(|e| ExecError::Database(e.to_string()))?;
+    overlay_canonical(&mut changes, post_changes, db)
+        .map_err(|e| ExecError::Database(e.to_string()))?;
     // Freeing the memory's many small allocations takes as long as a part of the block: it
     // happens off the caller's path.
     std::thread::spawn(move || drop(mv));
-    tracing::debug!(?lanes_time, ?t_results, ?t_final, ?t_post, total = ?started.elapsed(), "parallel block");
+    tracing::debug!(?lanes_time, ?t_results, ?t_final, total = ?started.elapsed(), "parallel block");
     let reason = format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited");
     let report = ExecReport {
         strategy: Strategy::Parallel,

@@ -11,9 +11,11 @@ use super::credit::apply_credit;
 use super::location::{Location, Observed, Read, TxIdx, Written};
 use super::versions::VersionList;
 use crate::output::{AccountChange, AccountState, StateChanges};
+use crate::state::{canonical_account, canonicalize, overlay};
 use alloy_primitives::map::DefaultHashBuilder;
 use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
+use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, B256, KECCAK_EMPTY, U256};
 use std::hash::BuildHasher;
@@ -100,7 +102,8 @@ impl MvMemory {
     }
 
     fn shard(&self, location: &Location) -> std::sync::MutexGuard<'_, HashMap<Location, Versions>> {
-        let index = self.hasher.hash_one(location) as usize % SHARDS;
+        // Sharded by account, so one worker sees every location of an account at the end.
+        let index = self.hasher.hash_one(location.address()) as usize % SHARDS;
         // A poisoned shard means a lane panicked; the data itself is still consistent.
         self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -349,76 +352,36 @@ impl MvMemory {
         Ok((value, wiped))
     }
 
-    /// The final parts of the locations in `shards`, sorted by address.
-    fn final_parts(
+    /// The raw changes of the accounts in `shards`, ordered by address.
+    fn raw_accounts(
         &self,
         shards: std::ops::Range<usize>,
         base: &dyn BaseState,
-    ) -> Result<Vec<(Address, Part)>, String> {
+    ) -> Result<Vec<(Address, AccountChange)>, String> {
         let mut parts = Vec::new();
         for shard in &self.shards[shards] {
             let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
             for (location, versions) in shard.iter_mut() {
-                if versions.entries.is_empty() {
+                let Some((idx, last)) = versions.entries.iter().next_back() else {
                     continue;
-                }
-                match *location {
-                    Location::Account(a) => {
+                };
+                let part = match (*location, last) {
+                    (Location::Account(a), _) => {
                         let (info, wipe) = self.final_account(versions, a, base)?;
-                        parts.push((a, Part::Account(info, wipe)));
+                        (a, Part::Account(info, wipe))
                     }
-                    Location::StorageReset(a) => {
-                        if let Some((idx, _)) = versions.entries.iter().next_back() {
-                            parts.push((a, Part::Reset(*idx)));
-                        }
+                    (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
+                    (Location::Storage(a, slot), Entry::Data(Written::Storage(v))) => {
+                        (a, Part::Slot(slot, *idx, *v))
                     }
-                    Location::Storage(a, slot) => {
-                        if let Some((idx, Entry::Data(Written::Storage(v)))) =
-                            versions.entries.iter().next_back()
-                        {
-                            parts.push((a, Part::Slot(slot, *idx, *v)));
-                        }
+                    (Location::Storage(..), _) => {
+                        return Err("a storage location holds no storage value".into())
                     }
-                }
+                };
+                parts.push(part);
             }
         }
         parts.sort_unstable_by_key(|(a, _)| *a);
-        Ok(parts)
-    }
-
-    /// The block's raw state changes from the final entries (every transaction executed and
-    /// validated), over `base`; the shards are split between `workers` threads.
-    pub fn final_changes(
-        &self,
-        base: &(dyn BaseState + Sync),
-        workers: usize,
-    ) -> Result<StateChanges, String> {
-        let workers = workers.clamp(1, SHARDS);
-        let chunk = SHARDS.div_ceil(workers);
-        let mut partial: Vec<Result<Vec<(Address, Part)>, String>> = Vec::new();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (1..workers)
-                .map(|w| {
-                    scope.spawn(move || {
-                        self.final_parts(w * chunk..((w + 1) * chunk).min(SHARDS), base)
-                    })
-                })
-                .collect();
-            partial.push(self.final_parts(0..chunk.min(SHARDS), base));
-            for handle in handles {
-                partial.push(
-                    handle
-                        .join()
-                        .unwrap_or_else(|_| Err("a worker panicked".into())),
-                );
-            }
-        });
-        let mut parts = Vec::new();
-        for p in partial {
-            parts.extend(p?);
-        }
-        // Locations of one address may sit in different shards: order by address again.
-        parts.sort_by_key(|(a, _)| *a);
         let mut accounts = Vec::new();
         let mut i = 0;
         while i < parts.len() {
@@ -455,10 +418,95 @@ impl MvMemory {
             ));
             i = end;
         }
-        let codes = self.codes.read().unwrap_or_else(|e| e.into_inner());
-        Ok(StateChanges {
-            accounts: accounts.into_iter().collect(),
-            codes: codes.iter().map(|(h, c)| (*h, c.clone())).collect(),
-        })
+        Ok(accounts)
     }
+
+    /// The canonical changes of the accounts in `shards` (see `state::canonicalize`), except the
+    /// accounts of `earlier`, whose raw changes are returned to be combined with it.
+    fn worker_changes<DB: DatabaseRef>(
+        &self,
+        shards: std::ops::Range<usize>,
+        base: &dyn BaseState,
+        db: &DB,
+        earlier: &StateChanges,
+    ) -> Result<WorkerOutput, String> {
+        let mut out = WorkerOutput::default();
+        for (address, raw) in self.raw_accounts(shards, base)? {
+            if earlier.accounts.contains_key(&address) {
+                out.raw.push((address, raw));
+            } else if let Some((change, code_changed)) =
+                canonical_account(address, raw, db).map_err(|e| e.0)?
+            {
+                if let (true, Some(info)) = (code_changed, change.info) {
+                    out.code_hashes.push(info.code_hash);
+                }
+                out.canonical.push((address, change));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The block's state changes in canonical form, from the final entries (every transaction
+    /// executed and validated) over `base`, after the `earlier` raw changes (the pre-block
+    /// system call), compared with the pre-block state `db`. The accounts are split between
+    /// `workers` threads.
+    pub fn final_changes<DB: DatabaseRef + Sync>(
+        &self,
+        base: &(dyn BaseState + Sync),
+        db: &DB,
+        earlier: StateChanges,
+        workers: usize,
+    ) -> Result<StateChanges, String> {
+        let workers = workers.clamp(1, SHARDS);
+        let chunk = SHARDS.div_ceil(workers);
+        let range = |w: usize| (w * chunk).min(SHARDS)..((w + 1) * chunk).min(SHARDS);
+        let earlier_ref = &earlier;
+        let outputs: Vec<Result<WorkerOutput, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..workers)
+                .map(|w| scope.spawn(move || self.worker_changes(range(w), base, db, earlier_ref)))
+                .collect();
+            let mut outputs = vec![self.worker_changes(range(0), base, db, earlier_ref)];
+            outputs.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err("a worker panicked".into()))),
+            );
+            outputs
+        });
+        let codes = self.codes.read().unwrap_or_else(|e| e.into_inner());
+        let mut accounts = Vec::new();
+        let mut out_codes = std::collections::BTreeMap::new();
+        let mut raw = StateChanges::default();
+        for output in outputs {
+            let output = output?;
+            accounts.extend(output.canonical);
+            raw.accounts.extend(output.raw);
+            for hash in output.code_hashes {
+                if let Some(code) = codes.get(&hash) {
+                    out_codes.insert(hash, code.clone());
+                }
+            }
+        }
+        accounts.sort_by_key(|(a, _)| *a);
+        let mut changes = StateChanges {
+            accounts: accounts.into_iter().collect(),
+            codes: out_codes,
+        };
+        // Accounts the earlier phase changed: their raw changes combine first, then canonicalize.
+        let mut combined = earlier;
+        raw.codes = codes.iter().map(|(h, c)| (*h, c.clone())).collect();
+        overlay(&mut combined, raw);
+        let combined = canonicalize(combined, db).map_err(|e| e.0)?;
+        changes.accounts.extend(combined.accounts);
+        changes.codes.extend(combined.codes);
+        Ok(changes)
+    }
+}
+
+/// What one extraction worker produced.
+#[derive(Default)]
+struct WorkerOutput {
+    canonical: Vec<(Address, AccountChange)>,
+    code_hashes: Vec<B256>,
+    raw: Vec<(Address, AccountChange)>,
 }

@@ -56,11 +56,6 @@ impl<E> VersionList<E> {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&TxIdx, &E)> {
         self.items.iter().map(|(k, e)| (k, e))
     }
-
-    /// Whether there is no entry.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
 }
 
 #[cfg(test)]

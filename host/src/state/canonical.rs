@@ -37,55 +37,95 @@ pub fn overlay(earlier: &mut StateChanges, later: StateChanges) {
 
 /// Turns raw changes into the canonical form, comparing with the pre-block state `db`.
 pub fn canonicalize<DB: DatabaseRef>(raw: StateChanges, db: &DB) -> Result<StateChanges, DbError> {
-    let err = |e: DB::Error| DbError(e.to_string());
-    let mut out = StateChanges::default();
+    let mut accounts = Vec::with_capacity(raw.accounts.len());
+    let mut codes = BTreeMap::new();
     for (address, change) in raw.accounts {
-        let original = db.basic_ref(address).map_err(err)?;
-        let Some(info) = change.info else {
-            if original.is_some() {
-                let removed = AccountChange {
-                    info: None,
-                    storage_cleared: true,
-                    storage: BTreeMap::new(),
-                };
-                out.accounts.insert(address, removed);
+        if let Some((change, code_changed)) = canonical_account(address, change, db)? {
+            if let (true, Some(info)) = (code_changed, change.info) {
+                if let Some(code) = raw.codes.get(&info.code_hash) {
+                    codes.insert(info.code_hash, code.clone());
+                }
             }
-            continue;
-        };
-        let storage_cleared = change.storage_cleared && original.is_some();
-        let mut storage = BTreeMap::new();
-        for (slot, value) in change.storage {
-            let before = if change.storage_cleared || original.is_none() {
-                U256::ZERO
-            } else {
-                db.storage_ref(address, slot).map_err(err)?
-            };
-            if value != before {
-                storage.insert(slot, value);
-            }
+            accounts.push((address, change));
         }
-        let unchanged = original.as_ref().is_some_and(|o| {
-            o.balance == info.balance && o.nonce == info.nonce && o.code_hash == info.code_hash
-        });
-        if unchanged && !storage_cleared && storage.is_empty() {
-            continue;
-        }
-        let original_code = original.map_or(KECCAK_EMPTY, |o| o.code_hash);
-        if info.code_hash != original_code && info.code_hash != KECCAK_EMPTY {
-            if let Some(code) = raw.codes.get(&info.code_hash) {
-                out.codes.insert(info.code_hash, code.clone());
-            }
-        }
-        out.accounts.insert(
-            address,
-            AccountChange {
-                info: Some(info),
-                storage_cleared,
-                storage,
-            },
-        );
     }
-    Ok(out)
+    Ok(StateChanges {
+        accounts: accounts.into_iter().collect(),
+        codes,
+    })
+}
+
+/// The canonical form of one account's raw change against the pre-block state `db`, and
+/// whether its code hash changed (its code then belongs in the output); `None` when the
+/// account ends as it began.
+pub fn canonical_account<DB: DatabaseRef>(
+    address: Address,
+    change: AccountChange,
+    db: &DB,
+) -> Result<Option<(AccountChange, bool)>, DbError> {
+    let err = |e: DB::Error| DbError(e.to_string());
+    let original = db.basic_ref(address).map_err(err)?;
+    let Some(info) = change.info else {
+        let removed = AccountChange {
+            info: None,
+            storage_cleared: true,
+            storage: BTreeMap::new(),
+        };
+        return Ok(original.is_some().then_some((removed, false)));
+    };
+    let storage_cleared = change.storage_cleared && original.is_some();
+    let mut storage = BTreeMap::new();
+    for (slot, value) in change.storage {
+        let before = if change.storage_cleared || original.is_none() {
+            U256::ZERO
+        } else {
+            db.storage_ref(address, slot).map_err(err)?
+        };
+        if value != before {
+            storage.insert(slot, value);
+        }
+    }
+    let original_code = original.as_ref().map_or(KECCAK_EMPTY, |o| o.code_hash);
+    let unchanged = original.as_ref().is_some_and(|o| {
+        o.balance == info.balance && o.nonce == info.nonce && o.code_hash == info.code_hash
+    });
+    if unchanged && !storage_cleared && storage.is_empty() {
+        return Ok(None);
+    }
+    let code_changed = info.code_hash != original_code && info.code_hash != KECCAK_EMPTY;
+    Ok(Some((
+        AccountChange {
+            info: Some(info),
+            storage_cleared,
+            storage,
+        },
+        code_changed,
+    )))
+}
+
+/// Re-canonicalizes the accounts `raw` touches after `changes` (already canonical) was built:
+/// a few accounts changed by a later phase (withdrawals, rewards).
+pub fn overlay_canonical<DB: DatabaseRef>(
+    changes: &mut StateChanges,
+    raw: StateChanges,
+    db: &DB,
+) -> Result<(), DbError> {
+    if raw.accounts.is_empty() {
+        return Ok(());
+    }
+    let mut subset = StateChanges {
+        accounts: raw
+            .accounts
+            .keys()
+            .filter_map(|a| changes.accounts.remove(a).map(|c| (*a, c)))
+            .collect(),
+        codes: changes.codes.clone(),
+    };
+    overlay(&mut subset, raw);
+    let fixed = canonicalize(subset, db)?;
+    changes.accounts.extend(fixed.accounts);
+    changes.codes.extend(fixed.codes);
+    Ok(())
 }
 
 /// A pre-state with raw changes applied on top, read-only (the state after part of a block).

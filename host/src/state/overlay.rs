@@ -40,6 +40,11 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         }
     }
 
+    /// Takes the changes recorded so far, raw (see `canonicalize`), leaving the caches readable.
+    pub fn take_changes(&mut self) -> StateChanges {
+        std::mem::take(&mut self.changes)
+    }
+
     /// The changes recorded so far, raw (see `canonicalize`).
     pub fn into_changes(self) -> StateChanges {
         self.changes
