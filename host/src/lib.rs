@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod exec;
+pub mod mainnet;
 pub mod options;
 pub mod output;
 mod parallel;
