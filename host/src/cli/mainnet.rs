@@ -46,12 +46,23 @@ fn median(mut times: Vec<Duration>) -> Duration {
 }
 
 /// Runs `block` `repeat` times with `options`: the first output and the median time.
-fn run_block(block: &MainnetBlock, options: &ExecOptions, repeat: usize) -> Result<(Vec<BlockOutput>, Duration), String> {
+fn run_block(
+    block: &MainnetBlock,
+    options: &ExecOptions,
+    repeat: usize,
+) -> Result<(Vec<BlockOutput>, Duration), String> {
     let mut outputs = Vec::new();
     let mut times = Vec::new();
     for _ in 0..repeat.max(1) {
         let started = Instant::now();
-        let output = execute_block(block.spec, &block.block_env, &block.txs, &block.state, options).map_err(|e| e.to_string())?;
+        let output = execute_block(
+            block.spec,
+            &block.block_env,
+            &block.txs,
+            &block.state,
+            options,
+        )
+        .map_err(|e| e.to_string())?;
         times.push(started.elapsed());
         outputs.push(output);
     }
@@ -63,7 +74,10 @@ fn check(block: &MainnetBlock, sequential: &[BlockOutput], parallel: &[BlockOutp
     let reference = &sequential[0];
     let expected = &block.expected;
     if reference.gas_used != expected.gas_used {
-        return Outcome::Failed(format!("gas used {} differs from header's {}", reference.gas_used, expected.gas_used));
+        return Outcome::Failed(format!(
+            "gas used {} differs from header's {}",
+            reference.gas_used, expected.gas_used
+        ));
     }
     if reference.logs_bloom != expected.logs_bloom {
         return Outcome::Failed("logs bloom differs from header's".into());
@@ -76,7 +90,9 @@ fn check(block: &MainnetBlock, sequential: &[BlockOutput], parallel: &[BlockOutp
     }
     for (i, output) in sequential.iter().chain(parallel).enumerate() {
         if let Some(diff) = output.first_difference(reference) {
-            return Outcome::Failed(format!("run {i} differs from the first sequential run: {diff}"));
+            return Outcome::Failed(format!(
+                "run {i} differs from the first sequential run: {diff}"
+            ));
         }
     }
     Outcome::Passed
@@ -96,13 +112,23 @@ pub fn run(args: &MainnetArgs) -> Result<Tally, String> {
     let mut shared: Option<(PathBuf, SharedData)> = None;
     let mut progress = Progress::new("mainnet", blocks.len());
     let mut tally = Tally::default();
-    let sequential_options = ExecOptions { threads: 1, ..options.clone() };
+    let sequential_options = ExecOptions {
+        threads: 1,
+        ..options.clone()
+    };
     for dir in &blocks {
-        let corpus = corpus_of(dir).ok_or_else(|| format!("{}: not inside a corpus folder", dir.display()))?.to_path_buf();
+        let corpus = corpus_of(dir)
+            .ok_or_else(|| format!("{}: not inside a corpus folder", dir.display()))?
+            .to_path_buf();
         if shared.as_ref().is_none_or(|(c, _)| *c != corpus) {
-            shared = Some((corpus.clone(), SharedData::load(&corpus).map_err(|e| e.to_string())?));
+            shared = Some((
+                corpus.clone(),
+                SharedData::load(&corpus).map_err(|e| e.to_string())?,
+            ));
         }
-        let Some((_, data)) = &shared else { unreachable!("loaded above") };
+        let Some((_, data)) = &shared else {
+            unreachable!("loaded above")
+        };
         let line = match load_block(dir, data) {
             Err(e) => {
                 tally.add(&Outcome::Failed(e.to_string()));
@@ -153,6 +179,10 @@ pub fn run(args: &MainnetArgs) -> Result<Tally, String> {
         progress.step(&tally.to_string());
     }
     progress.finish();
-    eprintln!("mainnet: {} blocks in {:.1} s", blocks.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "mainnet: {} blocks in {:.1} s",
+        blocks.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(tally)
 }

@@ -31,7 +31,10 @@ pub struct MainnetError {
 }
 
 fn error(file: &Path, problem: impl ToString) -> MainnetError {
-    MainnetError { file: file.to_path_buf(), problem: problem.to_string() }
+    MainnetError {
+        file: file.to_path_buf(),
+        problem: problem.to_string(),
+    }
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, MainnetError> {
@@ -94,15 +97,22 @@ impl SharedData {
         flate2::read::GzDecoder::new(compressed.as_slice())
             .read_to_end(&mut text)
             .map_err(|e| error(&file, format!("not gzip: {e}")))?;
-        let codes: HashMap<B256, Bytes> =
-            serde_json::from_slice(&text).map_err(|e| error(&file, format!("malformed JSON: {e}")))?;
+        let codes: HashMap<B256, Bytes> = serde_json::from_slice(&text)
+            .map_err(|e| error(&file, format!("malformed JSON: {e}")))?;
         let file = dir.join("block_hashes.json");
         let hashes: BTreeMap<String, B256> = read_json(&file)?;
         let block_hashes = hashes
             .into_iter()
-            .map(|(n, h)| n.parse::<u64>().map(|n| (n, h)).map_err(|_| error(&file, format!("`{n}` is not a block number"))))
+            .map(|(n, h)| {
+                n.parse::<u64>()
+                    .map(|n| (n, h))
+                    .map_err(|_| error(&file, format!("`{n}` is not a block number")))
+            })
             .collect::<Result<_, _>>()?;
-        Ok(Self { codes, block_hashes })
+        Ok(Self {
+            codes,
+            block_hashes,
+        })
     }
 }
 
@@ -136,7 +146,10 @@ pub fn load_block(block_dir: &Path, shared: &SharedData) -> Result<MainnetBlock,
         .transactions
         .iter()
         .enumerate()
-        .map(|(i, tx)| tx.to_tx_env().map_err(|e| error(&block_file, format!("transaction {i}: {e}"))))
+        .map(|(i, tx)| {
+            tx.to_tx_env()
+                .map_err(|e| error(&block_file, format!("transaction {i}: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
 
     let pre_file = block_dir.join("pre_state.json");
@@ -145,20 +158,33 @@ pub fn load_block(block_dir: &Path, shared: &SharedData) -> Result<MainnetBlock,
     for (address, account) in pre {
         let code_hash = account.code_hash.unwrap_or(KECCAK_EMPTY);
         if code_hash != KECCAK_EMPTY {
-            let code = shared
-                .codes
-                .get(&code_hash)
-                .ok_or_else(|| error(&pre_file, format!("no bytecode for code hash {code_hash} of {address}")))?;
+            let code = shared.codes.get(&code_hash).ok_or_else(|| {
+                error(
+                    &pre_file,
+                    format!("no bytecode for code hash {code_hash} of {address}"),
+                )
+            })?;
             if keccak256(code) != code_hash {
-                return Err(error(&pre_file, format!("bytecode of {code_hash} does not hash to it")));
+                return Err(error(
+                    &pre_file,
+                    format!("bytecode of {code_hash} does not hash to it"),
+                ));
             }
-            let bytecode = Bytecode::new_raw_checked(code.clone()).unwrap_or_else(|_| Bytecode::new_legacy(code.clone()));
+            let bytecode = Bytecode::new_raw_checked(code.clone())
+                .unwrap_or_else(|_| Bytecode::new_legacy(code.clone()));
             state.insert_code(code_hash, bytecode);
         }
-        let info = AccountState { balance: account.balance, nonce: account.nonce, code_hash };
+        let info = AccountState {
+            balance: account.balance,
+            nonce: account.nonce,
+            code_hash,
+        };
         state.insert_account_by_hash(address, info, account.storage);
     }
-    for (n, hash) in shared.block_hashes.range(number.saturating_sub(256)..number) {
+    for (n, hash) in shared
+        .block_hashes
+        .range(number.saturating_sub(256)..number)
+    {
         state.insert_block_hash(*n, *hash);
     }
     let merged = spec.is_enabled_in(SpecId::MERGE);
@@ -172,7 +198,9 @@ pub fn load_block(block_dir: &Path, shared: &SharedData) -> Result<MainnetBlock,
         expected: Expected {
             gas_used: block.gas_used.to::<u64>(),
             logs_bloom: block.logs_bloom,
-            receipts_root: spec.is_enabled_in(SpecId::BYZANTIUM).then_some(block.receipts_root),
+            receipts_root: spec
+                .is_enabled_in(SpecId::BYZANTIUM)
+                .then_some(block.receipts_root),
         },
     })
 }

@@ -93,13 +93,23 @@ pub struct RpcTransaction {
 impl RpcTransaction {
     /// The transaction as revm's `TxEnv`; the error names what is missing.
     pub fn to_tx_env(&self) -> Result<TxEnv, String> {
-        let tx_type = u8::try_from(self.tx_type.unwrap_or_default()).map_err(|_| "transaction type out of range")?;
+        let tx_type = u8::try_from(self.tx_type.unwrap_or_default())
+            .map_err(|_| "transaction type out of range")?;
         let (gas_price, gas_priority_fee) = if tx_type >= 2 {
-            let max_fee = self.max_fee_per_gas.ok_or("a dynamic-fee transaction without maxFeePerGas")?;
-            let tip = self.max_priority_fee_per_gas.ok_or("a dynamic-fee transaction without maxPriorityFeePerGas")?;
+            let max_fee = self
+                .max_fee_per_gas
+                .ok_or("a dynamic-fee transaction without maxFeePerGas")?;
+            let tip = self
+                .max_priority_fee_per_gas
+                .ok_or("a dynamic-fee transaction without maxPriorityFeePerGas")?;
             (max_fee.to::<u128>(), Some(tip.to::<u128>()))
         } else {
-            (self.gas_price.ok_or("a legacy transaction without gasPrice")?.to::<u128>(), None)
+            (
+                self.gas_price
+                    .ok_or("a legacy transaction without gasPrice")?
+                    .to::<u128>(),
+                None,
+            )
         };
         Ok(TxEnv {
             tx_type,
@@ -115,7 +125,13 @@ impl RpcTransaction {
             access_list: self.access_list.clone().unwrap_or_default(),
             blob_hashes: self.blob_versioned_hashes.clone().unwrap_or_default(),
             max_fee_per_blob_gas: self.max_fee_per_blob_gas.map_or(0, |f| f.to::<u128>()),
-            authorization_list: self.authorization_list.iter().flatten().cloned().map(Either::Left).collect(),
+            authorization_list: self
+                .authorization_list
+                .iter()
+                .flatten()
+                .cloned()
+                .map(Either::Left)
+                .collect(),
         })
     }
 }
@@ -150,7 +166,10 @@ impl RpcBlock {
             withdrawals: self
                 .withdrawals
                 .iter()
-                .map(|w| Withdrawal { address: w.address, amount_gwei: w.amount.to::<u64>() })
+                .map(|w| Withdrawal {
+                    address: w.address,
+                    amount_gwei: w.amount.to::<u64>(),
+                })
                 .collect(),
             mining_reward: (!merged).then(Vec::new),
         }

@@ -31,7 +31,10 @@ pub fn mainnet_spec(number: u64, timestamp: u64) -> SpecId {
             return *spec;
         }
     }
-    BY_NUMBER.iter().find(|(at, _)| number >= *at).map_or(SpecId::FRONTIER, |(_, spec)| *spec)
+    BY_NUMBER
+        .iter()
+        .find(|(at, _)| number >= *at)
+        .map_or(SpecId::FRONTIER, |(_, spec)| *spec)
 }
 
 #[cfg(test)]
@@ -42,7 +45,10 @@ mod tests {
     fn fork_boundaries() {
         assert_eq!(mainnet_spec(46_147, 1_438_918_233), SpecId::FRONTIER);
         assert_eq!(mainnet_spec(4_370_000, 1_508_131_331), SpecId::BYZANTIUM);
-        assert_eq!(mainnet_spec(4_369_999, 1_508_131_330), SpecId::SPURIOUS_DRAGON);
+        assert_eq!(
+            mainnet_spec(4_369_999, 1_508_131_330),
+            SpecId::SPURIOUS_DRAGON
+        );
         assert_eq!(mainnet_spec(12_244_000, 1_618_481_223), SpecId::BERLIN);
         assert_eq!(mainnet_spec(15_537_394, 1_663_224_179), SpecId::MERGE);
         assert_eq!(mainnet_spec(17_034_870, 1_681_338_479), SpecId::SHANGHAI);

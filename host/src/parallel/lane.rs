@@ -75,13 +75,13 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
     }
 }
 
-/// Stops the lanes when more than a third of the executions so far were wasted: the block's
-/// dependencies make parallel execution lose, and the rest runs sequentially.
+/// Stops the lanes when half of the executions so far were wasted: the block's dependencies
+/// make parallel execution lose, and the rest runs sequentially after the final prefix.
 fn monitor_dependencies<B>(shared: &Shared<'_, B>) {
     const MIN_SAMPLE: usize = 32;
     let executions = shared.executions.load(Ordering::Relaxed);
     let aborts = shared.aborts.load(Ordering::Relaxed);
-    if executions >= MIN_SAMPLE && aborts * 3 > executions {
+    if executions >= MIN_SAMPLE && aborts * 2 > executions {
         shared
             .halted_for_dependencies
             .store(true, Ordering::Relaxed);

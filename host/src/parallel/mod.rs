@@ -22,7 +22,7 @@ mod scheduler;
 mod versions;
 
 use crate::error::ExecError;
-use crate::exec::sequential::{apply_beacon_root_on, cfg_env};
+use crate::exec::sequential::{apply_beacon_root_on, cfg_env, run_txs};
 use crate::exec::system::apply_post_block;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
@@ -82,59 +82,63 @@ pub fn execute<DB: DatabaseRef + Sync>(
         shared.executions.load(Ordering::Relaxed),
         shared.aborts.load(Ordering::Relaxed),
     );
-    if shared.halted_for_dependencies.load(Ordering::Relaxed) {
-        let reason = format!(
-            "dependencies made parallel lanes lose ({aborts} of {executions} executions wasted)"
-        );
-        return sequential(spec, block_env, txs, db, options, reason);
-    }
+    // After a halt, only the prefix whose executions are final is kept; the rest of the block
+    // runs sequentially on top of it.
+    let halted = shared.halted_for_dependencies.load(Ordering::Relaxed);
+    let upto = if halted {
+        validated_prefix(&mv, &scheduler, &Base(&pre), txs.len())
+    } else {
+        txs.len()
+    };
 
     let mut acc = BlockAccumulator::with_capacity(txs.len());
-    for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate() {
+    for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate().take(upto) {
         let outcome = outcome.into_inner().unwrap_or_else(|e| e.into_inner());
         let budget = acc.check_budget(tx, block_env, spec);
-        match (outcome, budget) {
+        let restart = match (outcome, budget) {
             (_, Err(_)) | (Some(Err(_)), _) | (None, _) if options.mode == ExecMode::Build => {
                 // A skip changes what later transactions see: only sequential execution knows.
-                let reason = format!("transaction {index} is skipped in build mode");
-                return sequential(spec, block_env, txs, db, options, reason);
+                Some(format!("transaction {index} is skipped in build mode"))
             }
-            (_, Err(reason)) => acc.push_invalid(index, reason, options.mode)?,
+            (_, Err(reason)) => {
+                acc.push_invalid(index, reason, options.mode)?;
+                None
+            }
             (Some(Ok((result, logs, bloom))), Ok(())) => {
-                acc.push_executed_with(index, tx, result, logs, bloom)
+                acc.push_executed_with(index, tx, result, logs, bloom);
+                None
             }
             (Some(Err(TxFailure::Invalid(reason))), Ok(())) => {
-                acc.push_invalid(index, InvalidTxReason::Evm(reason), options.mode)?
+                acc.push_invalid(index, InvalidTxReason::Evm(reason), options.mode)?;
+                None
             }
             (Some(Err(TxFailure::Fatal(why))), Ok(())) => {
-                return sequential(
-                    spec,
-                    block_env,
-                    txs,
-                    db,
-                    options,
-                    format!("transaction {index}: {why}"),
-                );
+                Some(format!("transaction {index}: {why}"))
             }
-            (None, Ok(())) => {
-                return sequential(
-                    spec,
-                    block_env,
-                    txs,
-                    db,
-                    options,
-                    format!("transaction {index} has no result"),
-                );
-            }
+            (None, Ok(())) => Some(format!("transaction {index} has no result")),
+        };
+        if let Some(reason) = restart {
+            return sequential(spec, block_env, txs, db, options, reason);
         }
     }
 
     let t_results = started.elapsed();
     let earlier = pre.take_changes();
     let mut changes = mv
-        .final_changes(&Base(&pre), db, earlier, lanes)
+        .final_changes(&Base(&pre), db, earlier, upto, lanes)
         .map_err(db_err)?;
     let t_final = started.elapsed();
+    if upto < txs.len() {
+        let view = ChangesOverlay {
+            db,
+            changes: &changes,
+        };
+        let mut rest = BlockState::new(&view);
+        run_txs(&mut rest, upto, &mut acc, spec, block_env, txs, options)?;
+        let rest_changes = rest.into_changes();
+        overlay_canonical(&mut changes, rest_changes, db)
+            .map_err(|e| ExecError::Database(e.to_string()))?;
+    }
     let view = ChangesOverlay {
         db,
         changes: &changes,
@@ -148,7 +152,14 @@ pub fn execute<DB: DatabaseRef + Sync>(
     // happens off the caller's path.
     std::thread::spawn(move || drop(mv));
     tracing::debug!(?lanes_time, ?t_results, ?t_final, total = ?started.elapsed(), "parallel block");
-    let reason = format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited");
+    let reason = if upto < txs.len() {
+        format!(
+            "{lanes} lanes up to transaction {upto}, then sequential: dependencies made lanes lose \
+             ({aborts} of {executions} executions wasted)"
+        )
+    } else {
+        format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited")
+    };
     let report = ExecReport {
         strategy: Strategy::Parallel,
         reason,
@@ -174,4 +185,17 @@ fn sequential<DB: DatabaseRef>(
         elapsed: Default::default(),
     };
     Ok((output, report))
+}
+
+/// After the lanes were halted: the longest prefix of transactions whose last execution is
+/// final, i.e. executed and still valid against the final writes of the transactions before it.
+fn validated_prefix(
+    mv: &MvMemory,
+    scheduler: &Scheduler,
+    base: &dyn mv_memory::BaseState,
+    txs: usize,
+) -> usize {
+    (0..txs)
+        .take_while(|&txn| scheduler.is_executed(txn) && mv.validate(txn, base))
+        .count()
 }

@@ -323,24 +323,33 @@ enum Part {
 }
 
 impl MvMemory {
-    /// Evaluates an account's whole version chain: the final value, and the last transaction
-    /// that removed it through a credit (a wipe that has no `StorageReset` entry).
+    /// Evaluates an account's version chain below `upto`: the final value, and the last
+    /// transaction that removed it through a credit (a wipe that has no `StorageReset` entry).
     fn final_account(
         &self,
         versions: &mut Versions,
         address: Address,
         base: &dyn BaseState,
+        upto: TxIdx,
     ) -> Result<(Option<AccountState>, Option<TxIdx>), String> {
-        let start = versions.entries.iter().rev().find_map(|(idx, e)| match e {
-            Entry::Data(Written::Account(v)) => Some((*idx, *v)),
-            _ => None,
-        });
+        let start = versions
+            .entries
+            .below(upto)
+            .rev()
+            .find_map(|(idx, e)| match e {
+                Entry::Data(Written::Account(v)) => Some((*idx, *v)),
+                _ => None,
+            });
         let (from, mut value) = match start {
             Some((idx, v)) => (idx + 1, v),
             None => (0, versions.base_account(address, base)?),
         };
         let mut wiped = None;
-        for (idx, entry) in versions.entries.from(from) {
+        for (idx, entry) in versions
+            .entries
+            .from(from)
+            .take_while(|(idx, _)| **idx < upto)
+        {
             if let Entry::Data(Written::Credit(amount, _)) = entry {
                 let next = apply_credit(value, *amount, self.spec);
                 if value.is_some() && next.is_none() {
@@ -352,22 +361,24 @@ impl MvMemory {
         Ok((value, wiped))
     }
 
-    /// The raw changes of the accounts in `shards`, ordered by address.
+    /// The raw changes of the accounts in `shards` by the transactions below `upto`, ordered by
+    /// address.
     fn raw_accounts(
         &self,
         shards: std::ops::Range<usize>,
         base: &dyn BaseState,
+        upto: TxIdx,
     ) -> Result<Vec<(Address, AccountChange)>, String> {
         let mut parts = Vec::new();
         for shard in &self.shards[shards] {
             let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
             for (location, versions) in shard.iter_mut() {
-                let Some((idx, last)) = versions.entries.iter().next_back() else {
+                let Some((idx, last)) = versions.entries.below(upto).next_back() else {
                     continue;
                 };
                 let part = match (*location, last) {
                     (Location::Account(a), _) => {
-                        let (info, wipe) = self.final_account(versions, a, base)?;
+                        let (info, wipe) = self.final_account(versions, a, base, upto)?;
                         (a, Part::Account(info, wipe))
                     }
                     (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
@@ -429,9 +440,10 @@ impl MvMemory {
         base: &dyn BaseState,
         db: &DB,
         earlier: &StateChanges,
+        upto: TxIdx,
     ) -> Result<WorkerOutput, String> {
         let mut out = WorkerOutput::default();
-        for (address, raw) in self.raw_accounts(shards, base)? {
+        for (address, raw) in self.raw_accounts(shards, base, upto)? {
             if earlier.accounts.contains_key(&address) {
                 out.raw.push((address, raw));
             } else if let Some((change, code_changed)) =
@@ -446,15 +458,16 @@ impl MvMemory {
         Ok(out)
     }
 
-    /// The block's state changes in canonical form, from the final entries (every transaction
-    /// executed and validated) over `base`, after the `earlier` raw changes (the pre-block
-    /// system call), compared with the pre-block state `db`. The accounts are split between
-    /// `workers` threads.
+    /// The state changes of transactions below `upto` in canonical form, from their final
+    /// entries (each executed and validated) over `base`, after the `earlier` raw changes (the
+    /// pre-block system call), compared with the pre-block state `db`. The accounts are split
+    /// between `workers` threads.
     pub fn final_changes<DB: DatabaseRef + Sync>(
         &self,
         base: &(dyn BaseState + Sync),
         db: &DB,
         earlier: StateChanges,
+        upto: TxIdx,
         workers: usize,
     ) -> Result<StateChanges, String> {
         let workers = workers.clamp(1, SHARDS);
@@ -463,9 +476,11 @@ impl MvMemory {
         let earlier_ref = &earlier;
         let outputs: Vec<Result<WorkerOutput, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (1..workers)
-                .map(|w| scope.spawn(move || self.worker_changes(range(w), base, db, earlier_ref)))
+                .map(|w| {
+                    scope.spawn(move || self.worker_changes(range(w), base, db, earlier_ref, upto))
+                })
                 .collect();
-            let mut outputs = vec![self.worker_changes(range(0), base, db, earlier_ref)];
+            let mut outputs = vec![self.worker_changes(range(0), base, db, earlier_ref, upto)];
             outputs.extend(
                 handles
                     .into_iter()

@@ -66,6 +66,11 @@ impl Scheduler {
         self.done.load(SeqCst)
     }
 
+    /// Whether `txn`'s last incarnation finished executing (and was not aborted since).
+    pub fn is_executed(&self, txn: TxIdx) -> bool {
+        lock(&self.status[txn]).1 == Status::Executed
+    }
+
     /// Stops all lanes (used when the block falls back to sequential execution).
     pub fn halt(&self) {
         self.done.store(true, SeqCst);

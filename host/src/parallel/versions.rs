@@ -53,6 +53,7 @@ impl<E> VersionList<E> {
     }
 
     /// All entries, in order.
+    #[cfg(test)]
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&TxIdx, &E)> {
         self.items.iter().map(|(k, e)| (k, e))
     }
