@@ -15,6 +15,7 @@ pub mod receipt;
 pub mod state;
 pub mod trie;
 pub mod vectors;
+pub mod workload;
 
 pub use error::ExecError;
 pub use exec::execute_block;

@@ -1,0 +1,125 @@
+//! Each workload executes as intended: every transaction succeeds and its effect is checked.
+
+use super::*;
+use crate::{execute_block, BlockOutput, ExecOptions};
+
+fn run(kind: WorkloadKind, txs: usize) -> (Workload, BlockOutput, InMemoryState) {
+    let w = generate(kind, txs, 7);
+    let options = ExecOptions {
+        threads: 1,
+        ..ExecOptions::default()
+    };
+    let out = execute_block(w.spec, &w.block_env, &w.txs, &w.state, &options)
+        .expect("the block executes");
+    assert!(
+        out.receipts.iter().all(|r| r.success),
+        "{kind}: every transaction succeeds"
+    );
+    let mut post = w.state.clone();
+    post.apply(&out.state);
+    (w, out, post)
+}
+
+#[test]
+fn raw_transfers_cost_21000_each() {
+    let (w, out, post) = run(WorkloadKind::Raw, 200);
+    assert_eq!(out.gas_used, 21_000 * 200);
+    for tx in &w.txs {
+        let TxKind::Call(to) = tx.kind else {
+            panic!("a call")
+        };
+        assert_eq!(post.account(&to).map(|a| a.balance), Some(tx.value));
+    }
+}
+
+#[test]
+fn erc20_transfers_move_balances_and_log() {
+    let (w, out, post) = run(WorkloadKind::Erc20, 200);
+    let token = account(TOKEN, 0);
+    let storage = post.storage_of(&token);
+    let total: U256 = storage.values().copied().sum();
+    assert_eq!(
+        total,
+        U256::from(TOKEN_SUPPLY_PER_HOLDER) * U256::from(200),
+        "supply is conserved"
+    );
+    for (i, tx) in w.txs.iter().enumerate() {
+        let amount = U256::from_be_slice(&tx.data[36..68]);
+        let to = account(RECIPIENTS, i as u64);
+        assert_eq!(storage.get(&mapping_slot(to, 0)), Some(&amount));
+        assert_eq!(out.receipts[i].logs.len(), 1, "one Transfer log");
+    }
+}
+
+#[test]
+fn swaps_keep_the_constant_product() {
+    let (_, out, post) = run(WorkloadKind::Uniswap, 200);
+    assert!(
+        out.receipts.iter().all(|r| r.logs.len() == 1),
+        "one Swap log each"
+    );
+    for p in 0..POOLS as u64 {
+        let pool = account(POOL, p);
+        let storage = post.storage_of(&pool);
+        let (r0, r1) = (storage[&U256::ZERO], storage[&U256::from(1)]);
+        assert!(
+            r0 * r1 >= U256::from(POOL_RESERVE) * U256::from(POOL_RESERVE),
+            "x*y never shrinks"
+        );
+    }
+}
+
+#[test]
+fn chain_counts_every_transaction() {
+    let (_, _, post) = run(WorkloadKind::Chain, 150);
+    assert_eq!(
+        post.storage_of(&account(COUNTER, 0)).get(&U256::ZERO),
+        Some(&U256::from(150))
+    );
+}
+
+#[test]
+fn mixed_runs_and_seeds_matter() {
+    run(WorkloadKind::Mixed, 300);
+    let a = generate(WorkloadKind::Mixed, 100, 1);
+    let b = generate(WorkloadKind::Mixed, 100, 1);
+    let c = generate(WorkloadKind::Mixed, 100, 2);
+    assert_eq!(a.txs, b.txs);
+    assert_ne!(a.txs, c.txs);
+}
+
+#[test]
+fn parallel_equals_sequential_on_every_workload() {
+    for kind in WorkloadKind::ALL {
+        let w = generate(kind, 300, 3);
+        let seq = execute_block(
+            w.spec,
+            &w.block_env,
+            &w.txs,
+            &w.state,
+            &ExecOptions {
+                threads: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        for threads in [2, 3, 4] {
+            let par = execute_block(
+                w.spec,
+                &w.block_env,
+                &w.txs,
+                &w.state,
+                &ExecOptions {
+                    threads,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                par.first_difference(&seq),
+                None,
+                "{kind} at {threads} lanes"
+            );
+        }
+    }
+}
