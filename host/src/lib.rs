@@ -5,6 +5,7 @@
 //! recovered, a `DatabaseRef` pre-state), a [`BlockOutput`] with results, receipts and state
 //! changes. Whatever strategy runs, the output equals the sequential one.
 
+pub mod baseline;
 pub mod error;
 pub mod exec;
 pub mod mainnet;

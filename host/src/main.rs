@@ -44,6 +44,8 @@ enum Command {
     Mainnet(cli::mainnet::MainnetArgs),
     /// Execute the built-in example block and print a summary.
     Demo(cli::demo::DemoArgs),
+    /// Measure speed (see `fpevm bench exec --help`).
+    Bench(cli::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         }
         Command::Mainnet(args) => cli::mainnet::run(args),
         Command::Demo(args) => cli::demo::run(args),
+        Command::Bench(args) => cli::bench::run(args),
     };
     match result {
         Ok(tally) => {

@@ -1,6 +1,7 @@
 //! The `fpevm` command line: argument parsing and the commands.
 
 pub mod args;
+pub mod bench;
 pub mod demo;
 pub mod mainnet;
 pub mod progress;

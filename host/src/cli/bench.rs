@@ -1,0 +1,174 @@
+//! `fpevm bench exec`: execution speed against plain revm, measured side by side in one run.
+
+use super::args::ExecArgs;
+use clap::{Args, Subcommand};
+use fpevm::baseline::revm_sequential;
+use fpevm::mainnet::{corpus_of, list_blocks, load_block, SharedData};
+use fpevm::vectors::{Outcome, Tally};
+use fpevm::workload::{generate, WorkloadKind};
+use fpevm::{execute_block, ExecOptions};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Arguments of `fpevm bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+/// What to measure.
+#[derive(Debug, Clone, Subcommand)]
+pub enum BenchWhat {
+    /// Block execution: plain revm vs fpevm on synthetic workloads or mainnet blocks.
+    Exec(ExecBench),
+    /// The Keccak core in simulation (not available yet).
+    Keccak,
+    /// Offloaded opcodes (not available yet).
+    Offload,
+}
+
+/// Arguments of `fpevm bench exec`.
+#[derive(Debug, Clone, Args)]
+pub struct ExecBench {
+    /// raw, erc20, uniswap, chain, mixed, mainnet, or all.
+    #[arg(long, default_value = "all")]
+    pub workload: String,
+    /// Transactions per synthetic block.
+    #[arg(long, default_value_t = 2000)]
+    pub txs: usize,
+    /// Measured runs per configuration (the median is reported).
+    #[arg(long, default_value_t = 7)]
+    pub runs: usize,
+    /// The mainnet corpus folder (for `--workload mainnet`).
+    #[arg(long, default_value = "../shared/corpus/mainnet")]
+    pub corpus: PathBuf,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
+/// One result line.
+#[derive(Debug, Serialize)]
+struct BenchLine {
+    workload: String,
+    txs: usize,
+    threads: usize,
+    revm_sequential_ms: f64,
+    fpevm_ms: f64,
+    speedup: f64,
+    strategy: String,
+}
+
+fn median(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    times[times.len() / 2].as_secs_f64() * 1e3
+}
+
+/// A block to measure: name, spec, environment, transactions, pre-state, options.
+struct Subject {
+    name: String,
+    spec: fpevm::revm::primitives::hardfork::SpecId,
+    block_env: fpevm::revm::context::BlockEnv,
+    txs: Vec<fpevm::revm::context::TxEnv>,
+    state: fpevm::state::InMemoryState,
+    extras: fpevm::BlockExtras,
+}
+
+fn subjects(bench: &ExecBench) -> Result<Vec<Subject>, String> {
+    let kinds: Vec<String> = if bench.workload == "all" {
+        WorkloadKind::ALL.iter().map(|k| k.to_string()).chain(["mainnet".to_string()]).collect()
+    } else {
+        vec![bench.workload.clone()]
+    };
+    let mut out = Vec::new();
+    for kind in kinds {
+        if kind == "mainnet" {
+            let blocks = list_blocks(&bench.corpus).map_err(|e| e.to_string())?;
+            let corpus = blocks.first().and_then(|b| corpus_of(b)).ok_or("no mainnet blocks")?.to_path_buf();
+            let shared = SharedData::load(&corpus).map_err(|e| e.to_string())?;
+            for dir in blocks {
+                let block = load_block(&dir, &shared).map_err(|e| e.to_string())?;
+                if block.txs.len() >= 100 {
+                    out.push(Subject {
+                        name: format!("mainnet-{}", block.number),
+                        spec: block.spec,
+                        block_env: block.block_env,
+                        txs: block.txs,
+                        state: block.state,
+                        extras: block.extras,
+                    });
+                }
+            }
+        } else {
+            let w = generate(kind.parse()?, bench.txs, 1);
+            out.push(Subject { name: kind, spec: w.spec, block_env: w.block_env, txs: w.txs, state: w.state, extras: Default::default() });
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `fpevm bench exec`: one line per workload and thread count.
+fn exec(bench: &ExecBench) -> Result<Tally, String> {
+    let base = bench.exec.exec_options()?;
+    let sweep: Vec<usize> = match bench.exec.threads {
+        Some(n) => vec![n],
+        None => vec![1, 2, 4, 8],
+    };
+    let mut tally = Tally::default();
+    let mut speedups: Vec<(String, usize, f64)> = Vec::new();
+    for subject in subjects(bench)? {
+        for &threads in &sweep {
+            let options = ExecOptions { threads, extras: subject.extras.clone(), ..base.clone() };
+            let (mut revm_times, mut fpevm_times) = (Vec::new(), Vec::new());
+            let mut strategy = String::new();
+            // Interleaved runs: both sides see the same machine noise.
+            for _ in 0..bench.runs.max(1) {
+                let started = Instant::now();
+                revm_sequential(subject.spec, &subject.block_env, &subject.txs, &subject.state, options.chain_id)?;
+                revm_times.push(started.elapsed());
+                let started = Instant::now();
+                let output = execute_block(subject.spec, &subject.block_env, &subject.txs, &subject.state, &options)
+                    .map_err(|e| format!("{}: {e}", subject.name))?;
+                fpevm_times.push(started.elapsed());
+                strategy = output.report.reason;
+            }
+            let line = BenchLine {
+                workload: subject.name.clone(),
+                txs: subject.txs.len(),
+                threads,
+                revm_sequential_ms: median(revm_times),
+                fpevm_ms: median(fpevm_times),
+                speedup: 0.0,
+                strategy,
+            };
+            let line = BenchLine { speedup: line.revm_sequential_ms / line.fpevm_ms.max(1e-9), ..line };
+            speedups.push((line.workload.clone(), threads, line.speedup));
+            if bench.exec.json {
+                println!("{}", serde_json::to_string(&line).unwrap_or_default());
+            } else {
+                println!(
+                    "{:<18} {:>5} txs {:>2} threads  revm {:>8.2} ms  fpevm {:>8.2} ms  {:>5.2}x  [{}]",
+                    line.workload, line.txs, line.threads, line.revm_sequential_ms, line.fpevm_ms, line.speedup, line.strategy
+                );
+            }
+            tally.add(&Outcome::Passed);
+        }
+    }
+    let mainnet: Vec<f64> = speedups.iter().filter(|(w, t, _)| w.starts_with("mainnet") && *t == 2).map(|s| s.2).collect();
+    if !mainnet.is_empty() {
+        let geomean = (mainnet.iter().map(|s| s.ln()).sum::<f64>() / mainnet.len() as f64).exp();
+        eprintln!("mainnet blocks with 100+ transactions, 2 threads: geometric mean speedup {geomean:.3} over {}", mainnet.len());
+    }
+    Ok(tally)
+}
+
+/// Runs the command.
+pub fn run(args: &BenchArgs) -> Result<Tally, String> {
+    match &args.what {
+        BenchWhat::Exec(bench) => exec(bench),
+        BenchWhat::Keccak | BenchWhat::Offload => {
+            Err("this benchmark is not available yet: it lands with the FPGA core and the offload path".into())
+        }
+    }
+}
