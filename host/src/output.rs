@@ -77,6 +77,16 @@ pub struct AccountState {
     pub code_hash: B256,
 }
 
+impl From<revm::state::AccountInfo> for AccountState {
+    fn from(info: revm::state::AccountInfo) -> Self {
+        Self {
+            balance: info.balance,
+            nonce: info.nonce,
+            code_hash: info.code_hash,
+        }
+    }
+}
+
 /// How one account changed over the block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccountChange {

@@ -54,7 +54,10 @@ struct BenchLine {
     workload: String,
     txs: usize,
     threads: usize,
+    /// Plain revm plus receipts: the work any client does per block.
     revm_sequential_ms: f64,
+    /// Plain revm alone, without receipts.
+    revm_bare_ms: f64,
     fpevm_ms: f64,
     speedup: f64,
     strategy: String,
@@ -77,7 +80,11 @@ struct Subject {
 
 fn subjects(bench: &ExecBench) -> Result<Vec<Subject>, String> {
     let kinds: Vec<String> = if bench.workload == "all" {
-        WorkloadKind::ALL.iter().map(|k| k.to_string()).chain(["mainnet".to_string()]).collect()
+        WorkloadKind::ALL
+            .iter()
+            .map(|k| k.to_string())
+            .chain(["mainnet".to_string()])
+            .collect()
     } else {
         vec![bench.workload.clone()]
     };
@@ -85,7 +92,11 @@ fn subjects(bench: &ExecBench) -> Result<Vec<Subject>, String> {
     for kind in kinds {
         if kind == "mainnet" {
             let blocks = list_blocks(&bench.corpus).map_err(|e| e.to_string())?;
-            let corpus = blocks.first().and_then(|b| corpus_of(b)).ok_or("no mainnet blocks")?.to_path_buf();
+            let corpus = blocks
+                .first()
+                .and_then(|b| corpus_of(b))
+                .ok_or("no mainnet blocks")?
+                .to_path_buf();
             let shared = SharedData::load(&corpus).map_err(|e| e.to_string())?;
             for dir in blocks {
                 let block = load_block(&dir, &shared).map_err(|e| e.to_string())?;
@@ -102,7 +113,14 @@ fn subjects(bench: &ExecBench) -> Result<Vec<Subject>, String> {
             }
         } else {
             let w = generate(kind.parse()?, bench.txs, 1);
-            out.push(Subject { name: kind, spec: w.spec, block_env: w.block_env, txs: w.txs, state: w.state, extras: Default::default() });
+            out.push(Subject {
+                name: kind,
+                spec: w.spec,
+                block_env: w.block_env,
+                txs: w.txs,
+                state: w.state,
+                extras: Default::default(),
+            });
         }
     }
     Ok(out)
@@ -119,17 +137,45 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
     let mut speedups: Vec<(String, usize, f64)> = Vec::new();
     for subject in subjects(bench)? {
         for &threads in &sweep {
-            let options = ExecOptions { threads, extras: subject.extras.clone(), ..base.clone() };
-            let (mut revm_times, mut fpevm_times) = (Vec::new(), Vec::new());
+            let options = ExecOptions {
+                threads,
+                extras: subject.extras.clone(),
+                ..base.clone()
+            };
+            let (mut revm_times, mut bare_times, mut fpevm_times) =
+                (Vec::new(), Vec::new(), Vec::new());
             let mut strategy = String::new();
             // Interleaved runs: both sides see the same machine noise.
             for _ in 0..bench.runs.max(1) {
                 let started = Instant::now();
-                revm_sequential(subject.spec, &subject.block_env, &subject.txs, &subject.state, options.chain_id)?;
+                revm_sequential(
+                    subject.spec,
+                    &subject.block_env,
+                    &subject.txs,
+                    &subject.state,
+                    options.chain_id,
+                    true,
+                )?;
                 revm_times.push(started.elapsed());
                 let started = Instant::now();
-                let output = execute_block(subject.spec, &subject.block_env, &subject.txs, &subject.state, &options)
-                    .map_err(|e| format!("{}: {e}", subject.name))?;
+                revm_sequential(
+                    subject.spec,
+                    &subject.block_env,
+                    &subject.txs,
+                    &subject.state,
+                    options.chain_id,
+                    false,
+                )?;
+                bare_times.push(started.elapsed());
+                let started = Instant::now();
+                let output = execute_block(
+                    subject.spec,
+                    &subject.block_env,
+                    &subject.txs,
+                    &subject.state,
+                    &options,
+                )
+                .map_err(|e| format!("{}: {e}", subject.name))?;
                 fpevm_times.push(started.elapsed());
                 strategy = output.report.reason;
             }
@@ -138,24 +184,32 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 txs: subject.txs.len(),
                 threads,
                 revm_sequential_ms: median(revm_times),
+                revm_bare_ms: median(bare_times),
                 fpevm_ms: median(fpevm_times),
                 speedup: 0.0,
                 strategy,
             };
-            let line = BenchLine { speedup: line.revm_sequential_ms / line.fpevm_ms.max(1e-9), ..line };
+            let line = BenchLine {
+                speedup: line.revm_sequential_ms / line.fpevm_ms.max(1e-9),
+                ..line
+            };
             speedups.push((line.workload.clone(), threads, line.speedup));
             if bench.exec.json {
                 println!("{}", serde_json::to_string(&line).unwrap_or_default());
             } else {
                 println!(
-                    "{:<18} {:>5} txs {:>2} threads  revm {:>8.2} ms  fpevm {:>8.2} ms  {:>5.2}x  [{}]",
-                    line.workload, line.txs, line.threads, line.revm_sequential_ms, line.fpevm_ms, line.speedup, line.strategy
+                    "{:<18} {:>5} txs {:>2} threads  revm {:>8.2} ms (bare {:>8.2})  fpevm {:>8.2} ms  {:>5.2}x  [{}]",
+                    line.workload, line.txs, line.threads, line.revm_sequential_ms, line.revm_bare_ms, line.fpevm_ms, line.speedup, line.strategy
                 );
             }
             tally.add(&Outcome::Passed);
         }
     }
-    let mainnet: Vec<f64> = speedups.iter().filter(|(w, t, _)| w.starts_with("mainnet") && *t == 2).map(|s| s.2).collect();
+    let mainnet: Vec<f64> = speedups
+        .iter()
+        .filter(|(w, t, _)| w.starts_with("mainnet") && *t == 2)
+        .map(|s| s.2)
+        .collect();
     if !mainnet.is_empty() {
         let geomean = (mainnet.iter().map(|s| s.ln()).sum::<f64>() / mainnet.len() as f64).exp();
         eprintln!("mainnet blocks with 100+ transactions, 2 threads: geometric mean speedup {geomean:.3} over {}", mainnet.len());
@@ -167,8 +221,9 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
 pub fn run(args: &BenchArgs) -> Result<Tally, String> {
     match &args.what {
         BenchWhat::Exec(bench) => exec(bench),
-        BenchWhat::Keccak | BenchWhat::Offload => {
-            Err("this benchmark is not available yet: it lands with the FPGA core and the offload path".into())
-        }
+        BenchWhat::Keccak | BenchWhat::Offload => Err(
+            "this benchmark is not available yet: it lands with the FPGA core and the offload path"
+                .into(),
+        ),
     }
 }

@@ -6,7 +6,7 @@ use super::system::{apply_beacon_root, apply_post_block};
 use crate::error::ExecError;
 use crate::options::ExecOptions;
 use crate::output::{BlockOutput, InvalidTxReason};
-use crate::state::{canonicalize, BlockState, DbError};
+use crate::state::{BlockState, DbError};
 use revm::context::result::{EVMError, InvalidTransaction};
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::database_interface::DatabaseRef;
@@ -103,7 +103,8 @@ pub fn execute<DB: DatabaseRef>(
     apply_beacon_root_on(&mut state, spec, block_env, options)?;
     run_txs(&mut state, 0, &mut acc, spec, block_env, txs, options)?;
     apply_post_block(&mut state, spec, block_env, &options.extras)?;
-    let changes =
-        canonicalize(state.into_changes(), db).map_err(|e| ExecError::Database(e.to_string()))?;
+    let changes = state
+        .into_canonical()
+        .map_err(|e| ExecError::Database(e.to_string()))?;
     Ok(acc.finish(changes))
 }

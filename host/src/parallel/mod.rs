@@ -27,7 +27,7 @@ use crate::exec::system::apply_post_block;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
 use crate::output::{BlockOutput, InvalidTxReason};
-use crate::state::{overlay_canonical, BlockState, ChangesOverlay};
+use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
 use lane::{run_lane, Shared, TxExecution, TxFailure};
 use lane_db::Base;
 use mv_memory::MvMemory;
@@ -136,7 +136,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         let mut rest = BlockState::new(&view);
         run_txs(&mut rest, upto, &mut acc, spec, block_env, txs, options)?;
         let rest_changes = rest.into_changes();
-        overlay_canonical(&mut changes, rest_changes, db)
+        overlay_canonical(&mut changes, rest_changes, &FromDb(db))
             .map_err(|e| ExecError::Database(e.to_string()))?;
     }
     let view = ChangesOverlay {
@@ -146,7 +146,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let mut post = BlockState::new(&view);
     apply_post_block(&mut post, spec, block_env, &options.extras)?;
     let post_changes = post.into_changes();
-    overlay_canonical(&mut changes, post_changes, db)
+    overlay_canonical(&mut changes, post_changes, &FromDb(db))
         .map_err(|e| ExecError::Database(e.to_string()))?;
     // Freeing the memory's many small allocations takes as long as a part of the block: it
     // happens off the caller's path.

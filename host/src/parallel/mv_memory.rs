@@ -11,7 +11,7 @@ use super::credit::apply_credit;
 use super::location::{Location, Observed, Read, TxIdx, Written};
 use super::versions::VersionList;
 use crate::output::{AccountChange, AccountState, StateChanges};
-use crate::state::{canonical_account, canonicalize, overlay};
+use crate::state::{canonical_account, canonicalize, overlay, FromDb};
 use alloy_primitives::map::DefaultHashBuilder;
 use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
@@ -447,7 +447,7 @@ impl MvMemory {
             if earlier.accounts.contains_key(&address) {
                 out.raw.push((address, raw));
             } else if let Some((change, code_changed)) =
-                canonical_account(address, raw, db).map_err(|e| e.0)?
+                canonical_account(address, raw, &FromDb(db)).map_err(|e| e.0)?
             {
                 if let (true, Some(info)) = (code_changed, change.info) {
                     out.code_hashes.push(info.code_hash);
@@ -511,7 +511,7 @@ impl MvMemory {
         let mut combined = earlier;
         raw.codes = codes.iter().map(|(h, c)| (*h, c.clone())).collect();
         overlay(&mut combined, raw);
-        let combined = canonicalize(combined, db).map_err(|e| e.0)?;
+        let combined = canonicalize(combined, &FromDb(db)).map_err(|e| e.0)?;
         changes.accounts.extend(combined.accounts);
         changes.codes.extend(combined.codes);
         Ok(changes)

@@ -8,7 +8,7 @@
 //! whose code hash changed.
 
 use super::DbError;
-use crate::output::{AccountChange, StateChanges};
+use crate::output::{AccountChange, AccountState, StateChanges};
 use revm::bytecode::Bytecode;
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{Address, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
@@ -35,8 +35,34 @@ pub fn overlay(earlier: &mut StateChanges, later: StateChanges) {
     }
 }
 
-/// Turns raw changes into the canonical form, comparing with the pre-block state `db`.
-pub fn canonicalize<DB: DatabaseRef>(raw: StateChanges, db: &DB) -> Result<StateChanges, DbError> {
+/// The pre-block values canonicalization compares with.
+pub trait Originals {
+    /// The account before the block.
+    fn original_account(&self, address: Address) -> Result<Option<AccountState>, DbError>;
+    /// The slot before the block.
+    fn original_slot(&self, address: Address, slot: U256) -> Result<U256, DbError>;
+}
+
+/// A pre-state read directly.
+pub struct FromDb<'a, DB>(pub &'a DB);
+
+impl<DB: DatabaseRef> Originals for FromDb<'_, DB> {
+    fn original_account(&self, address: Address) -> Result<Option<AccountState>, DbError> {
+        self.0
+            .basic_ref(address)
+            .map(|i| i.map(AccountState::from))
+            .map_err(|e| DbError(e.to_string()))
+    }
+
+    fn original_slot(&self, address: Address, slot: U256) -> Result<U256, DbError> {
+        self.0
+            .storage_ref(address, slot)
+            .map_err(|e| DbError(e.to_string()))
+    }
+}
+
+/// Turns raw changes into the canonical form, comparing with the pre-block values `db`.
+pub fn canonicalize(raw: StateChanges, db: &dyn Originals) -> Result<StateChanges, DbError> {
     let mut accounts = Vec::with_capacity(raw.accounts.len());
     let mut codes = BTreeMap::new();
     for (address, change) in raw.accounts {
@@ -58,13 +84,12 @@ pub fn canonicalize<DB: DatabaseRef>(raw: StateChanges, db: &DB) -> Result<State
 /// The canonical form of one account's raw change against the pre-block state `db`, and
 /// whether its code hash changed (its code then belongs in the output); `None` when the
 /// account ends as it began.
-pub fn canonical_account<DB: DatabaseRef>(
+pub fn canonical_account(
     address: Address,
     change: AccountChange,
-    db: &DB,
+    db: &dyn Originals,
 ) -> Result<Option<(AccountChange, bool)>, DbError> {
-    let err = |e: DB::Error| DbError(e.to_string());
-    let original = db.basic_ref(address).map_err(err)?;
+    let original = db.original_account(address)?;
     let Some(info) = change.info else {
         let removed = AccountChange {
             info: None,
@@ -79,7 +104,7 @@ pub fn canonical_account<DB: DatabaseRef>(
         let before = if change.storage_cleared || original.is_none() {
             U256::ZERO
         } else {
-            db.storage_ref(address, slot).map_err(err)?
+            db.original_slot(address, slot)?
         };
         if value != before {
             storage.insert(slot, value);
@@ -105,10 +130,10 @@ pub fn canonical_account<DB: DatabaseRef>(
 
 /// Re-canonicalizes the accounts `raw` touches after `changes` (already canonical) was built:
 /// a few accounts changed by a later phase (withdrawals, rewards).
-pub fn overlay_canonical<DB: DatabaseRef>(
+pub fn overlay_canonical(
     changes: &mut StateChanges,
     raw: StateChanges,
-    db: &DB,
+    db: &dyn Originals,
 ) -> Result<(), DbError> {
     if raw.accounts.is_empty() {
         return Ok(());

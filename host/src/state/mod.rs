@@ -5,7 +5,9 @@ mod db_error;
 mod memory;
 mod overlay;
 
-pub use canonical::{canonical_account, canonicalize, overlay, overlay_canonical, ChangesOverlay};
+pub use canonical::{
+    canonical_account, canonicalize, overlay, overlay_canonical, ChangesOverlay, FromDb, Originals,
+};
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
 pub use overlay::BlockState;

@@ -1,31 +1,63 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
+use super::canonical::{canonicalize, Originals};
 use super::DbError;
-use crate::output::{AccountState, StateChanges};
+use crate::output::{AccountChange, AccountState, StateChanges};
 use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
 use revm::database_interface::{Database, DatabaseCommit, DatabaseRef};
 use revm::primitives::{Address, AddressMap, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
 use revm::state::{Account, AccountInfo};
 
-#[derive(Default)]
-struct SlotCache {
+/// A slot as the block sees it, and as the pre-state had it when first read.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    current: U256,
+    original: Option<U256>,
+}
+
+/// Everything the overlay knows of one account: one map lookup serves reads, commits and
+/// canonicalization.
+#[derive(Debug, Default)]
+struct Entry {
+    /// Whether `current` and `original` were read from the pre-state.
+    loaded: bool,
+    /// The account now (`None`: it does not exist).
+    current: Option<AccountState>,
+    /// The account as first read from the pre-state.
+    original: Option<AccountState>,
     /// Storage was wiped by the block: slots absent from `slots` read as zero.
     cleared: bool,
-    slots: HashMap<U256, U256>,
+    slots: HashMap<U256, Slot>,
+    /// What the block did to the account, once it did anything.
+    change: Option<AccountChange>,
 }
 
 /// A pre-state `DB` overlaid with the block's writes so far; revm executes against it and
 /// commits each transaction into it.
 ///
-/// Invariant: every value read from `DB` is cached, and every write is both cached (so later
-/// transactions see it) and recorded in `changes` (what the block returns).
+/// Invariant: every value read from `DB` is cached (and kept as the original), and every write
+/// is both cached (so later transactions see it) and recorded as the account's change (what
+/// the block returns).
 pub struct BlockState<'a, DB> {
     db: &'a DB,
-    accounts: HashMap<Address, Option<AccountState>>,
-    storage: HashMap<Address, SlotCache>,
+    accounts: HashMap<Address, Entry>,
     codes: HashMap<B256, Bytecode>,
-    changes: StateChanges,
+    new_codes: HashMap<B256, Bytecode>,
+}
+
+fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) -> DbError {
+    DbError(format!("reading {what} {key}: {e}"))
+}
+
+fn account_info(state: AccountState) -> AccountInfo {
+    AccountInfo {
+        balance: state.balance,
+        nonce: state.nonce,
+        code_hash: state.code_hash,
+        code: (state.code_hash == KECCAK_EMPTY).then(Bytecode::default),
+        ..AccountInfo::default()
+    }
 }
 
 impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
@@ -34,43 +66,61 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         Self {
             db,
             accounts: HashMap::default(),
-            storage: HashMap::default(),
             codes: HashMap::default(),
-            changes: StateChanges::default(),
+            new_codes: HashMap::default(),
         }
     }
 
     /// Takes the changes recorded so far, raw (see `canonicalize`), leaving the caches readable.
     pub fn take_changes(&mut self) -> StateChanges {
-        std::mem::take(&mut self.changes)
+        let mut changed: Vec<(Address, AccountChange)> = self
+            .accounts
+            .iter_mut()
+            .filter_map(|(a, e)| e.change.take().map(|c| (*a, c)))
+            .collect();
+        changed.sort_unstable_by_key(|(a, _)| *a);
+        let codes = std::mem::take(&mut self.new_codes).into_iter().collect();
+        StateChanges {
+            accounts: changed.into_iter().collect(),
+            codes,
+        }
     }
 
     /// The changes recorded so far, raw (see `canonicalize`).
-    pub fn into_changes(self) -> StateChanges {
-        self.changes
+    pub fn into_changes(mut self) -> StateChanges {
+        self.take_changes()
+    }
+
+    /// The changes recorded so far in canonical form, compared with the values first read from
+    /// the pre-state (every changed account and written slot was read first).
+    pub fn into_canonical(mut self) -> Result<StateChanges, DbError> {
+        let raw = self.take_changes();
+        canonicalize(raw, &self)
+    }
+
+    fn entry(&mut self, address: Address) -> Result<&mut Entry, DbError> {
+        let entry = self.accounts.entry(address).or_default();
+        if !entry.loaded {
+            let info = self
+                .db
+                .basic_ref(address)
+                .map_err(|e| db_error("account", address, e))?;
+            let state = info.map(|info| {
+                if let Some(code) = info.code.clone().filter(|c| !c.is_empty()) {
+                    self.codes.entry(info.code_hash).or_insert(code);
+                }
+                AccountState::from(info)
+            });
+            entry.loaded = true;
+            entry.current = state;
+            entry.original = state;
+        }
+        Ok(entry)
     }
 
     /// The account as the block sees it now.
     pub fn account(&mut self, address: Address) -> Result<Option<AccountState>, DbError> {
-        if let Some(cached) = self.accounts.get(&address) {
-            return Ok(*cached);
-        }
-        let info = self
-            .db
-            .basic_ref(address)
-            .map_err(|e| db_error("account", address, e))?;
-        let state = info.map(|info| {
-            if let Some(code) = info.code.filter(|c| !c.is_empty()) {
-                self.codes.entry(info.code_hash).or_insert(code);
-            }
-            AccountState {
-                balance: info.balance,
-                nonce: info.nonce,
-                code_hash: info.code_hash,
-            }
-        });
-        self.accounts.insert(address, state);
-        Ok(state)
+        Ok(self.entry(address)?.current)
     }
 
     /// Adds `amount` wei to an account, creating it if needed (withdrawals, mining rewards).
@@ -79,13 +129,14 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         if amount.is_zero() {
             return Ok(());
         }
-        let mut state = self.account(address)?.unwrap_or(AccountState {
+        let entry = self.entry(address)?;
+        let mut state = entry.current.unwrap_or(AccountState {
             code_hash: KECCAK_EMPTY,
             ..AccountState::default()
         });
         state.balance = state.balance.saturating_add(amount);
-        self.accounts.insert(address, Some(state));
-        self.changes.accounts.entry(address).or_default().info = Some(state);
+        entry.current = Some(state);
+        entry.change.get_or_insert_with(Default::default).info = Some(state);
         Ok(())
     }
 
@@ -94,52 +145,55 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         if !account.is_touched() {
             return;
         }
-        // New code is recorded when the account's code hash changes (deployment, EIP-7702
-        // delegation); canonicalization keeps what the final state refers to.
-        let code_changed = account.info.code_hash != KECCAK_EMPTY
-            && self.account(address).ok().flatten().map(|a| a.code_hash)
-                != Some(account.info.code_hash);
-        let change = self.changes.accounts.entry(address).or_default();
+        // revm loaded the account before changing it; a failing pre-state here was already
+        // reported by that load, so the entry is used as it is.
+        let entry = match self.entry(address) {
+            Ok(entry) => entry,
+            Err(_) => self.accounts.entry(address).or_default(),
+        };
+        let change = entry.change.get_or_insert_with(Default::default);
         // After revm's finalize, an empty touched account that is not newly created is one that
         // EIP-161 removes (pre-Spurious-Dragon accounts were already normalized by revm).
         let destroyed =
             account.is_selfdestructed() || (account.is_empty() && !account.is_created());
         if destroyed || account.is_created() {
-            let cache = self.storage.entry(address).or_default();
-            cache.cleared = true;
-            cache.slots.clear();
+            entry.cleared = true;
+            entry.slots.retain(|_, slot| {
+                slot.current = U256::ZERO;
+                slot.original.is_some()
+            });
             change.storage_cleared = true;
             change.storage.clear();
         }
         if destroyed {
-            self.accounts.insert(address, None);
+            entry.current = None;
             change.info = None;
             return;
         }
         let info = &account.info;
-        let state = AccountState {
-            balance: info.balance,
-            nonce: info.nonce,
-            code_hash: info.code_hash,
-        };
+        let state = AccountState::from(info.clone());
+        // New code is recorded when the code hash changes (deployment, EIP-7702 delegation);
+        // canonicalization keeps what the final state refers to.
+        let code_changed = info.code_hash != KECCAK_EMPTY
+            && entry.current.map(|a| a.code_hash) != Some(info.code_hash);
+        entry.current = Some(state);
+        change.info = Some(state);
+        for (slot, value) in account.storage.iter().filter(|(_, v)| v.is_changed()) {
+            let present = value.present_value();
+            entry
+                .slots
+                .entry(*slot)
+                .and_modify(|s| s.current = present)
+                .or_insert(Slot {
+                    current: present,
+                    original: None,
+                });
+            change.storage.insert(*slot, present);
+        }
         if code_changed {
             if let Some(code) = &info.code {
                 self.codes.insert(info.code_hash, code.clone());
-                self.changes.codes.insert(info.code_hash, code.clone());
-            }
-        }
-        self.accounts.insert(address, Some(state));
-        change.info = Some(state);
-        let mut changed = account
-            .storage
-            .iter()
-            .filter(|(_, v)| v.is_changed())
-            .peekable();
-        if changed.peek().is_some() {
-            let cache = self.storage.entry(address).or_default();
-            for (slot, value) in changed {
-                cache.slots.insert(*slot, value.present_value());
-                change.storage.insert(*slot, value.present_value());
+                self.new_codes.insert(info.code_hash, code.clone());
             }
         }
     }
@@ -152,21 +206,11 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     }
 }
 
-fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) -> DbError {
-    DbError(format!("reading {what} {key}: {e}"))
-}
-
 impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
     type Error = DbError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbError> {
-        Ok(self.account(address)?.map(|s| AccountInfo {
-            balance: s.balance,
-            nonce: s.nonce,
-            code_hash: s.code_hash,
-            code: (s.code_hash == KECCAK_EMPTY).then(Bytecode::default),
-            ..AccountInfo::default()
-        }))
+        Ok(self.account(address)?.map(account_info))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, DbError> {
@@ -185,19 +229,27 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
     }
 
     fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, DbError> {
-        let cache = self.storage.entry(address).or_default();
-        if let Some(value) = cache.slots.get(&index) {
-            return Ok(*value);
+        let db = self.db;
+        let entry = self.accounts.entry(address).or_default();
+        if let Some(slot) = entry.slots.get(&index) {
+            return Ok(slot.current);
         }
-        let value = if cache.cleared {
-            U256::ZERO
+        let slot = if entry.cleared {
+            Slot {
+                current: U256::ZERO,
+                original: None,
+            }
         } else {
-            self.db
+            let value = db
                 .storage_ref(address, index)
-                .map_err(|e| db_error("storage of", address, e))?
+                .map_err(|e| db_error("storage of", address, e))?;
+            Slot {
+                current: value,
+                original: Some(value),
+            }
         };
-        cache.slots.insert(index, value);
-        Ok(value)
+        entry.slots.insert(index, slot);
+        Ok(slot.current)
     }
 
     fn block_hash(&mut self, number: u64) -> Result<B256, DbError> {
@@ -212,14 +264,8 @@ impl<DB: DatabaseRef> DatabaseRef for BlockState<'_, DB> {
     type Error = DbError;
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, DbError> {
-        match self.accounts.get(&address) {
-            Some(state) => Ok(state.map(|s| AccountInfo {
-                balance: s.balance,
-                nonce: s.nonce,
-                code_hash: s.code_hash,
-                code: (s.code_hash == KECCAK_EMPTY).then(Bytecode::default),
-                ..AccountInfo::default()
-            })),
+        match self.accounts.get(&address).filter(|e| e.loaded) {
+            Some(entry) => Ok(entry.current.map(account_info)),
             None => self
                 .db
                 .basic_ref(address)
@@ -241,11 +287,11 @@ impl<DB: DatabaseRef> DatabaseRef for BlockState<'_, DB> {
     }
 
     fn storage_ref(&self, address: Address, index: StorageKey) -> Result<StorageValue, DbError> {
-        if let Some(cache) = self.storage.get(&address) {
-            if let Some(value) = cache.slots.get(&index) {
-                return Ok(*value);
+        if let Some(entry) = self.accounts.get(&address) {
+            if let Some(slot) = entry.slots.get(&index) {
+                return Ok(slot.current);
             }
-            if cache.cleared {
+            if entry.cleared {
                 return Ok(U256::ZERO);
             }
         }
@@ -265,6 +311,35 @@ impl<DB: DatabaseRef> DatabaseCommit for BlockState<'_, DB> {
     fn commit(&mut self, changes: AddressMap<Account>) {
         for (address, account) in changes {
             self.apply(address, account);
+        }
+    }
+}
+
+/// The pre-block values this overlay first read, falling back to its pre-state.
+impl<DB: DatabaseRef> Originals for BlockState<'_, DB> {
+    fn original_account(&self, address: Address) -> Result<Option<AccountState>, DbError> {
+        match self.accounts.get(&address).filter(|e| e.loaded) {
+            Some(entry) => Ok(entry.original),
+            None => self
+                .db
+                .basic_ref(address)
+                .map(|i| i.map(AccountState::from))
+                .map_err(|e| db_error("account", address, e)),
+        }
+    }
+
+    fn original_slot(&self, address: Address, slot: U256) -> Result<U256, DbError> {
+        match self
+            .accounts
+            .get(&address)
+            .and_then(|e| e.slots.get(&slot))
+            .and_then(|s| s.original)
+        {
+            Some(value) => Ok(value),
+            None => self
+                .db
+                .storage_ref(address, slot)
+                .map_err(|e| db_error("storage of", address, e)),
         }
     }
 }
