@@ -12,12 +12,20 @@ fn exec(c: &mut Criterion) {
     for kind in WorkloadKind::ALL {
         let w = generate(kind, 2000, 1);
         group.bench_function(BenchmarkId::new("revm", kind), |b| {
-            b.iter(|| revm_sequential(w.spec, &w.block_env, &w.txs, &w.state, 1, true).expect("executes"))
+            b.iter(|| {
+                revm_sequential(w.spec, &w.block_env, &w.txs, &w.state, 1, true).expect("executes")
+            })
         });
         for threads in [1, 2] {
-            let options = ExecOptions { threads, ..ExecOptions::default() };
+            let options = ExecOptions {
+                threads,
+                ..ExecOptions::default()
+            };
             group.bench_function(BenchmarkId::new(format!("fpevm-{threads}"), kind), |b| {
-                b.iter(|| execute_block(w.spec, &w.block_env, &w.txs, &w.state, &options).expect("executes"))
+                b.iter(|| {
+                    execute_block(w.spec, &w.block_env, &w.txs, &w.state, &options)
+                        .expect("executes")
+                })
             });
         }
     }

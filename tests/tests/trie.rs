@@ -8,7 +8,11 @@ use fpevm::AccountState;
 use proptest::prelude::*;
 
 fn small_u256() -> impl Strategy<Value = U256> {
-    prop_oneof![Just(U256::ZERO), (0u64..4).prop_map(U256::from), any::<[u8; 32]>().prop_map(U256::from_be_bytes)]
+    prop_oneof![
+        Just(U256::ZERO),
+        (0u64..4).prop_map(U256::from),
+        any::<[u8; 32]>().prop_map(U256::from_be_bytes)
+    ]
 }
 
 fn account() -> impl Strategy<Value = TrieAccountInput> {
@@ -19,15 +23,17 @@ fn account() -> impl Strategy<Value = TrieAccountInput> {
         prop::option::of(any::<[u8; 32]>()),
         prop::collection::vec((small_u256(), small_u256()), 0..12),
     )
-        .prop_map(|(address, balance, nonce, code, storage)| TrieAccountInput {
-            address: Address::from(address),
-            info: AccountState {
-                balance,
-                nonce,
-                code_hash: code.map_or(alloy_primitives::KECCAK256_EMPTY, B256::from),
+        .prop_map(
+            |(address, balance, nonce, code, storage)| TrieAccountInput {
+                address: Address::from(address),
+                info: AccountState {
+                    balance,
+                    nonce,
+                    code_hash: code.map_or(alloy_primitives::KECCAK256_EMPTY, B256::from),
+                },
+                storage: dedup(storage),
             },
-            storage: dedup(storage),
-        })
+        )
 }
 
 fn dedup(slots: Vec<(U256, U256)>) -> Vec<(U256, U256)> {

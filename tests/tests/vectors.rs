@@ -1,7 +1,9 @@
 //! The official Ethereum test vectors of the shared corpus, through `execute_block`: every
 //! Cancun entry sequentially, and again through the parallel path compared with sequential.
 
-use fpevm::vectors::{blocktest, collect_json_files, statetest, CaseReport, ForkSelection, Outcome, Tally};
+use fpevm::vectors::{
+    blocktest, collect_json_files, statetest, CaseReport, ForkSelection, Outcome, Tally,
+};
 use fpevm::ExecOptions;
 use std::path::Path;
 use std::time::Instant;
@@ -22,28 +24,51 @@ fn run_suite(folder: &str, run_file: RunFile, options: &ExecOptions) -> Tally {
             }
         });
     }
-    eprintln!("{folder}: {tally} in {:.1} s", started.elapsed().as_secs_f64());
-    assert!(failures.is_empty(), "{} failures, first: {:#?}", failures.len(), &failures[..failures.len().min(5)]);
+    eprintln!(
+        "{folder}: {tally} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures, first: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
     tally
 }
 
-fn state_file(path: &Path, forks: &ForkSelection, options: &ExecOptions, report: &mut dyn FnMut(CaseReport)) -> usize {
+fn state_file(
+    path: &Path,
+    forks: &ForkSelection,
+    options: &ExecOptions,
+    report: &mut dyn FnMut(CaseReport),
+) -> usize {
     statetest::run_file(path, forks, options, report).unselected
 }
 
 fn sequential() -> ExecOptions {
-    ExecOptions { threads: 1, ..ExecOptions::default() }
+    ExecOptions {
+        threads: 1,
+        ..ExecOptions::default()
+    }
 }
 
 fn forced_parallel() -> ExecOptions {
-    ExecOptions { threads: 2, min_parallel_txs: 0, ..ExecOptions::default() }
+    ExecOptions {
+        threads: 2,
+        min_parallel_txs: 0,
+        ..ExecOptions::default()
+    }
 }
 
 #[test]
 fn state_tests_cancun_sequential() {
     let tally = run_suite("GeneralStateTests", state_file, &sequential());
     assert!(tally.passed > 7000, "every Cancun entry runs: {tally}");
-    assert!(tally.skipped <= statetest::SKIPPED_FILES.len(), "only revm's skip list is skipped: {tally}");
+    assert!(
+        tally.skipped <= statetest::SKIPPED_FILES.len(),
+        "only revm's skip list is skipped: {tally}"
+    );
 }
 
 #[test]
@@ -62,7 +87,10 @@ fn blockchain_tests_cancun_sequential() {
 #[test]
 fn blockchain_tests_cancun_parallel_equal_sequential() {
     for threads in [2, 4] {
-        let options = ExecOptions { threads, ..forced_parallel() };
+        let options = ExecOptions {
+            threads,
+            ..forced_parallel()
+        };
         let tally = run_suite("BlockchainTests", blocktest::run_file, &options);
         assert!(tally.passed >= 300, "{tally}");
     }

@@ -218,7 +218,7 @@ impl MvMemory {
             .below(txn)
             .next_back()
             .map(|(idx, e)| (*idx, e.clone()));
-        let result = match latest {
+        match latest {
             Some((idx, Entry::Estimate)) => Resolved::Blocked(Blocked(idx)),
             Some((w, Entry::Data(Written::Storage(value)))) if reset.is_none_or(|r| r <= w) => {
                 Resolved::Value(value)
@@ -234,8 +234,7 @@ impl MvMemory {
                     Err(e) => Resolved::Failed(e),
                 },
             },
-        };
-        result
+        }
     }
 
     /// Re-resolves what a read observed.

@@ -10,6 +10,7 @@ use revm::primitives::B256;
 
 type NodeId = usize;
 
+#[allow(clippy::large_enum_variant)] // one arena, few nodes: boxing would only add allocations
 enum Node {
     Leaf {
         path: Vec<u8>,

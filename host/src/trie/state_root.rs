@@ -46,7 +46,7 @@ pub fn state_root_with(accounts: &[TrieAccountInput], hasher: &dyn KeccakBatch) 
         .zip(accounts.iter().zip(&storage_roots))
         .map(|(key, (account, root))| (key, encode_account(&account.info, root)))
         .collect();
-    leaves.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    leaves.sort_unstable_by_key(|(key, _)| *key);
     let mut account_forest = TrieForest::new();
     account_forest.add_trie(&leaves);
     account_forest.roots(hasher)[0]
@@ -80,7 +80,7 @@ fn add_storage_tries(
                 (keys.next().expect("one key hash per slot"), value)
             })
             .collect();
-        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        pairs.sort_unstable_by_key(|(key, _)| *key);
         forest.add_trie(&pairs);
     }
 }
