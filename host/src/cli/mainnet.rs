@@ -51,6 +51,11 @@ fn run_block(
     options: &ExecOptions,
     repeat: usize,
 ) -> Result<(Vec<BlockOutput>, Duration), String> {
+    // The block's own beacon root, withdrawals and rewards apply around its transactions.
+    let options = &ExecOptions {
+        extras: block.extras.clone(),
+        ..options.clone()
+    };
     let mut outputs = Vec::new();
     let mut times = Vec::new();
     for _ in 0..repeat.max(1) {

@@ -6,7 +6,7 @@ mod asm;
 mod contracts;
 
 pub use contracts::{
-    erc20, mapping_slot, pool, BALANCE_OF_SELECTOR, SWAP0_SELECTOR, SWAP1_SELECTOR,
+    counter, erc20, mapping_slot, pool, BALANCE_OF_SELECTOR, SWAP0_SELECTOR, SWAP1_SELECTOR,
     TRANSFER_SELECTOR,
 };
 

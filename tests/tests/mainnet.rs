@@ -1,0 +1,61 @@
+//! The mainnet block snapshots of the shared corpus: each block's gas used, logs bloom and
+//! (Byzantium on) receipts root match its header, and parallel execution equals sequential.
+
+use fpevm::mainnet::{list_blocks, load_block, SharedData};
+use fpevm::receipt::receipts_root;
+use fpevm::{execute_block, ExecOptions};
+
+#[test]
+fn every_corpus_block_matches_its_header_and_parallel_equals_sequential() {
+    let dir = fpevm_tests::corpus().join("mainnet");
+    let shared = SharedData::load(&dir).expect("the corpus loads");
+    let blocks = list_blocks(&dir).expect("the corpus lists its blocks");
+    assert_eq!(blocks.len(), 34, "all 34 corpus blocks");
+    for block_dir in blocks {
+        let block = load_block(&block_dir, &shared).expect("the block loads");
+        let run = |threads: usize, min_parallel_txs: usize| {
+            let options = ExecOptions {
+                threads,
+                min_parallel_txs,
+                extras: block.extras.clone(),
+                ..ExecOptions::default()
+            };
+            execute_block(
+                block.spec,
+                &block.block_env,
+                &block.txs,
+                &block.state,
+                &options,
+            )
+            .unwrap_or_else(|e| panic!("block {}: {e}", block.number))
+        };
+        let sequential = run(1, usize::MAX);
+        assert_eq!(
+            sequential.gas_used, block.expected.gas_used,
+            "block {} gas",
+            block.number
+        );
+        assert_eq!(
+            sequential.logs_bloom, block.expected.logs_bloom,
+            "block {} bloom",
+            block.number
+        );
+        if let Some(root) = block.expected.receipts_root {
+            assert_eq!(
+                receipts_root(&sequential.receipts),
+                root,
+                "block {} receipts root",
+                block.number
+            );
+        }
+        for threads in [2, 4] {
+            let parallel = run(threads, 0);
+            assert_eq!(
+                parallel.first_difference(&sequential),
+                None,
+                "block {} at {threads} lanes",
+                block.number
+            );
+        }
+    }
+}
