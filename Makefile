@@ -16,7 +16,9 @@ demo: setup
 test: setup
 	@mkdir -p target; start=$$(date +%s); \
 	$(CARGO) test --workspace --release --no-fail-fast 2>&1 | tee target/test.log; status=$${PIPESTATUS[0]}; \
-	echo "test wall time: $$(( $$(date +%s) - start )) s"; exit $$status
+	echo "test wall time: $$(( $$(date +%s) - start )) s"; \
+	grep -E '^test result:' target/test.log | awk '{p+=$$4; f+=$$6} END {print p " passed, " f " failed"}'; \
+	exit $$status
 
 # Slow suites kept out of CI: every fork of every vector, every mainnet block, repeated.
 test-slow: setup
