@@ -90,8 +90,15 @@ impl MvMemory {
     /// Memory for a block of `txs` transactions under `spec`.
     pub fn new(txs: usize, spec: SpecId) -> Self {
         Self {
+            // About three locations per transaction: sized up front, the shards never rehash
+            // (moving every version list) while lanes run.
             shards: (0..SHARDS)
-                .map(|_| Mutex::new(HashMap::default()))
+                .map(|_| {
+                    Mutex::new(HashMap::with_capacity_and_hasher(
+                        3 * txs / SHARDS + 4,
+                        Default::default(),
+                    ))
+                })
                 .collect(),
             hasher: DefaultHashBuilder::default(),
             last_writes: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
