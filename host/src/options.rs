@@ -71,7 +71,8 @@ pub struct Ommer {
 /// Options of [`crate::execute_block`]. `Default` is: one lane per core, CPU only, validate mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecOptions {
-    /// Worker lanes; 1 runs the block sequentially.
+    /// Worker lanes; 1 runs the block sequentially. More lanes than cores are capped at the
+    /// cores (they would only take turns).
     pub threads: usize,
     /// Offload policy for KECCAK256 and hot arithmetic.
     pub offload: OffloadPolicy,

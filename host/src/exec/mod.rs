@@ -48,8 +48,12 @@ where
         )));
     }
     let started = Instant::now();
-    let lanes = options.threads.min(txs.len()).max(1);
+    // Lanes beyond the machine's cores would only take turns on them; the forced (testing)
+    // mode keeps them, to exercise more interleavings.
     let forced = options.min_parallel_txs == 0;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = if forced { options.threads } else { cores };
+    let lanes = options.threads.min(cap).min(txs.len()).max(1);
     let (mut output, mut report) =
         if !forced && (lanes <= 1 || txs.len() < options.min_parallel_txs) {
             let reason = if options.threads <= 1 {

@@ -68,7 +68,8 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
             }
             Some(Task::Validate(txn, incarnation)) => validate(shared, txn, incarnation),
             None => {
-                std::hint::spin_loop();
+                // Nothing to do until another lane finishes: give the core to it.
+                std::thread::yield_now();
                 None
             }
         };
