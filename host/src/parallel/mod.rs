@@ -90,6 +90,13 @@ pub fn execute<DB: DatabaseRef + Sync>(
     } else {
         txs.len()
     };
+    if upto < txs.len() / 4 {
+        // A short prefix is not worth stitching: the plain sequential path is faster.
+        let reason = format!(
+            "dependencies made parallel lanes lose ({aborts} of {executions} executions wasted)"
+        );
+        return sequential(spec, block_env, txs, db, options, reason);
+    }
 
     let mut acc = BlockAccumulator::with_capacity(txs.len());
     for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate().take(upto) {
