@@ -98,7 +98,8 @@ pub fn execute<DB: DatabaseRef>(
     db: &DB,
     options: &ExecOptions,
 ) -> Result<BlockOutput, ExecError> {
-    let mut state = BlockState::new(db);
+    // A transaction touches about three accounts (sender, recipient, beneficiary).
+    let mut state = BlockState::with_capacity(db, 3 * txs.len() + 16);
     let mut acc = BlockAccumulator::with_capacity(txs.len());
     apply_beacon_root_on(&mut state, spec, block_env, options)?;
     run_txs(&mut state, 0, &mut acc, spec, block_env, txs, options)?;

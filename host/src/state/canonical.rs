@@ -90,6 +90,16 @@ pub fn canonical_account(
     db: &dyn Originals,
 ) -> Result<Option<(AccountChange, bool)>, DbError> {
     let original = db.original_account(address)?;
+    canonical_change(change, original, |slot| db.original_slot(address, slot))
+}
+
+/// [`canonical_account`] with the original account given and the original slots looked up by
+/// `original_slot`.
+pub fn canonical_change(
+    mut change: AccountChange,
+    original: Option<AccountState>,
+    mut original_slot: impl FnMut(U256) -> Result<U256, DbError>,
+) -> Result<Option<(AccountChange, bool)>, DbError> {
     let Some(info) = change.info else {
         let removed = AccountChange {
             info: None,
@@ -98,34 +108,53 @@ pub fn canonical_account(
         };
         return Ok(original.is_some().then_some((removed, false)));
     };
-    let storage_cleared = change.storage_cleared && original.is_some();
-    let mut storage = BTreeMap::new();
-    for (slot, value) in change.storage {
-        let before = if change.storage_cleared || original.is_none() {
-            U256::ZERO
+    let wiped = change.storage_cleared || original.is_none();
+    let mut failure = None;
+    change.storage.retain(|slot, value| {
+        let before = if wiped {
+            Ok(U256::ZERO)
         } else {
-            db.original_slot(address, slot)?
+            original_slot(*slot)
         };
-        if value != before {
-            storage.insert(slot, value);
+        match before {
+            Ok(before) => *value != before,
+            Err(e) => {
+                failure.get_or_insert(e);
+                true
+            }
         }
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
+    change.storage_cleared &= original.is_some();
     let original_code = original.as_ref().map_or(KECCAK_EMPTY, |o| o.code_hash);
     let unchanged = original.as_ref().is_some_and(|o| {
         o.balance == info.balance && o.nonce == info.nonce && o.code_hash == info.code_hash
     });
-    if unchanged && !storage_cleared && storage.is_empty() {
+    if unchanged && !change.storage_cleared && change.storage.is_empty() {
         return Ok(None);
     }
     let code_changed = info.code_hash != original_code && info.code_hash != KECCAK_EMPTY;
-    Ok(Some((
-        AccountChange {
-            info: Some(info),
-            storage_cleared,
-            storage,
-        },
-        code_changed,
-    )))
+    Ok(Some((change, code_changed)))
+}
+
+/// Orders accounts by address without moving each one more than once.
+pub fn sorted_accounts(
+    accounts: Vec<(Address, AccountChange)>,
+) -> BTreeMap<Address, AccountChange> {
+    let mut order: Vec<(Address, usize)> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, (a, _))| (*a, i))
+        .collect();
+    order.sort_unstable();
+    let mut taken: Vec<Option<AccountChange>> =
+        accounts.into_iter().map(|(_, c)| Some(c)).collect();
+    order
+        .into_iter()
+        .filter_map(|(a, i)| taken[i].take().map(|c| (a, c)))
+        .collect()
 }
 
 /// Re-canonicalizes the accounts `raw` touches after `changes` (already canonical) was built:

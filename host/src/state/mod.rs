@@ -6,7 +6,8 @@ mod memory;
 mod overlay;
 
 pub use canonical::{
-    canonical_account, canonicalize, overlay, overlay_canonical, ChangesOverlay, FromDb, Originals,
+    canonical_account, canonical_change, canonicalize, overlay, overlay_canonical, sorted_accounts,
+    ChangesOverlay, FromDb, Originals,
 };
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};

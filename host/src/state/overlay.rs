@@ -1,6 +1,6 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
-use super::canonical::{canonicalize, Originals};
+use super::canonical::{canonical_change, sorted_accounts, Originals};
 use super::DbError;
 use crate::output::{AccountChange, AccountState, StateChanges};
 use alloy_primitives::map::HashMap;
@@ -63,9 +63,14 @@ fn account_info(state: AccountState) -> AccountInfo {
 impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     /// An overlay with no writes yet.
     pub fn new(db: &'a DB) -> Self {
+        Self::with_capacity(db, 0)
+    }
+
+    /// An overlay sized for about `accounts` accounts, so it never rehashes while a block runs.
+    pub fn with_capacity(db: &'a DB, accounts: usize) -> Self {
         Self {
             db,
-            accounts: HashMap::default(),
+            accounts: HashMap::with_capacity_and_hasher(accounts, Default::default()),
             codes: HashMap::default(),
             new_codes: HashMap::default(),
         }
@@ -73,15 +78,14 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
 
     /// Takes the changes recorded so far, raw (see `canonicalize`), leaving the caches readable.
     pub fn take_changes(&mut self) -> StateChanges {
-        let mut changed: Vec<(Address, AccountChange)> = self
+        let changed: Vec<(Address, AccountChange)> = self
             .accounts
             .iter_mut()
             .filter_map(|(a, e)| e.change.take().map(|c| (*a, c)))
             .collect();
-        changed.sort_unstable_by_key(|(a, _)| *a);
         let codes = std::mem::take(&mut self.new_codes).into_iter().collect();
         StateChanges {
-            accounts: changed.into_iter().collect(),
+            accounts: sorted_accounts(changed),
             codes,
         }
     }
@@ -94,8 +98,41 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     /// The changes recorded so far in canonical form, compared with the values first read from
     /// the pre-state (every changed account and written slot was read first).
     pub fn into_canonical(mut self) -> Result<StateChanges, DbError> {
-        let raw = self.take_changes();
-        canonicalize(raw, &self)
+        let db = self.db;
+        let mut accounts = Vec::with_capacity(self.accounts.len());
+        let mut codes = std::collections::BTreeMap::new();
+        for (address, entry) in self.accounts.iter_mut() {
+            let Some(change) = entry.change.take() else {
+                continue;
+            };
+            let original = if entry.loaded {
+                entry.original
+            } else {
+                db.basic_ref(*address)
+                    .map_err(|e| db_error("account", address, e))?
+                    .map(AccountState::from)
+            };
+            let slots = &entry.slots;
+            let original_slot = |slot: U256| match slots.get(&slot).and_then(|s| s.original) {
+                Some(value) => Ok(value),
+                None => db
+                    .storage_ref(*address, slot)
+                    .map_err(|e| db_error("storage of", address, e)),
+            };
+            if let Some((change, code_changed)) = canonical_change(change, original, original_slot)?
+            {
+                if let (true, Some(info)) = (code_changed, change.info) {
+                    if let Some(code) = self.new_codes.get(&info.code_hash) {
+                        codes.insert(info.code_hash, code.clone());
+                    }
+                }
+                accounts.push((*address, change));
+            }
+        }
+        Ok(StateChanges {
+            accounts: sorted_accounts(accounts),
+            codes,
+        })
     }
 
     fn entry(&mut self, address: Address) -> Result<&mut Entry, DbError> {
