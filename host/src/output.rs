@@ -87,6 +87,21 @@ impl From<revm::state::AccountInfo> for AccountState {
     }
 }
 
+impl AccountState {
+    /// The account as revm loads it: code left for revm to fetch by hash, except that an
+    /// account without code carries the empty code (no lookup needed).
+    pub fn to_info(self) -> revm::state::AccountInfo {
+        revm::state::AccountInfo {
+            balance: self.balance,
+            nonce: self.nonce,
+            code_hash: self.code_hash,
+            code: (self.code_hash == revm::primitives::KECCAK_EMPTY)
+                .then(revm::bytecode::Bytecode::default),
+            ..revm::state::AccountInfo::default()
+        }
+    }
+}
+
 /// How one account changed over the block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccountChange {

@@ -147,26 +147,18 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
             let mut strategy = String::new();
             // Interleaved runs: both sides see the same machine noise.
             for _ in 0..bench.runs.max(1) {
-                let started = Instant::now();
-                revm_sequential(
-                    subject.spec,
-                    &subject.block_env,
-                    &subject.txs,
-                    &subject.state,
-                    options.chain_id,
-                    true,
-                )?;
-                revm_times.push(started.elapsed());
-                let started = Instant::now();
-                revm_sequential(
-                    subject.spec,
-                    &subject.block_env,
-                    &subject.txs,
-                    &subject.state,
-                    options.chain_id,
-                    false,
-                )?;
-                bare_times.push(started.elapsed());
+                for (receipts, times) in [(true, &mut revm_times), (false, &mut bare_times)] {
+                    let started = Instant::now();
+                    revm_sequential(
+                        subject.spec,
+                        &subject.block_env,
+                        &subject.txs,
+                        &subject.state,
+                        options.chain_id,
+                        receipts,
+                    )?;
+                    times.push(started.elapsed());
+                }
                 let started = Instant::now();
                 let output = execute_block(
                     subject.spec,

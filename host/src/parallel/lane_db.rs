@@ -117,16 +117,6 @@ fn resolved<T>(r: Resolved<T>) -> Result<T, LaneError> {
     }
 }
 
-fn info(state: AccountState) -> AccountInfo {
-    AccountInfo {
-        balance: state.balance,
-        nonce: state.nonce,
-        code_hash: state.code_hash,
-        code: (state.code_hash == KECCAK_EMPTY).then(Bytecode::default),
-        ..AccountInfo::default()
-    }
-}
-
 impl<B: DatabaseRef> Database for LaneDb<'_, B> {
     type Error = LaneError;
 
@@ -134,7 +124,7 @@ impl<B: DatabaseRef> Database for LaneDb<'_, B> {
         if self.lazy_recipient == Some(address) {
             // A placeholder: the transfer adds to it and the lane records the difference as a
             // credit. Its real balance is never read, so it creates no dependency.
-            return Ok(Some(info(AccountState {
+            return Ok(Some(AccountState::to_info(AccountState {
                 balance: U256::ZERO,
                 nonce: 0,
                 code_hash: KECCAK_EMPTY,
@@ -145,7 +135,7 @@ impl<B: DatabaseRef> Database for LaneDb<'_, B> {
             location: Location::Account(address),
             observed: Observed::Account(value),
         });
-        Ok(value.map(info))
+        Ok(value.map(AccountState::to_info))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, LaneError> {

@@ -50,16 +50,6 @@ fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) 
     DbError(format!("reading {what} {key}: {e}"))
 }
 
-fn account_info(state: AccountState) -> AccountInfo {
-    AccountInfo {
-        balance: state.balance,
-        nonce: state.nonce,
-        code_hash: state.code_hash,
-        code: (state.code_hash == KECCAK_EMPTY).then(Bytecode::default),
-        ..AccountInfo::default()
-    }
-}
-
 impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     /// An overlay with no writes yet.
     pub fn new(db: &'a DB) -> Self {
@@ -247,7 +237,7 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
     type Error = DbError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbError> {
-        Ok(self.account(address)?.map(account_info))
+        Ok(self.account(address)?.map(AccountState::to_info))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, DbError> {
@@ -302,7 +292,7 @@ impl<DB: DatabaseRef> DatabaseRef for BlockState<'_, DB> {
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, DbError> {
         match self.accounts.get(&address).filter(|e| e.loaded) {
-            Some(entry) => Ok(entry.current.map(account_info)),
+            Some(entry) => Ok(entry.current.map(AccountState::to_info)),
             None => self
                 .db
                 .basic_ref(address)
