@@ -1,0 +1,344 @@
+//! The one definition of the fpevm core's host interface: register offsets, descriptor and
+//! completion formats, status codes, ring and window rules.
+//!
+//! This file is plain, dependency-free Rust: the hardware description (`fpevm-hdl`) and the
+//! host driver (`fpevm`, as `#[path = "../../../hdl/src/layout.rs"] mod layout;`) both
+//! compile it, so the two sides cannot drift.
+//!
+//! # Registers
+//! 32 bits wide, addressed by byte offset on the core's register port. 64-bit values are
+//! split into `_LO` (bits 31:0) and `_HI` (bits 63:32); counters are read `HI, LO, HI` and
+//! retried when the two `HI` reads differ.
+//!
+//! # Rings
+//! The submission ring (SQ) and the completion ring (CQ) each hold `RING_SIZE` entries of
+//! 64 bytes (a power of two, 1..=[`MAX_RING_SIZE`]). Ring indexes are free-running 32-bit
+//! counters; the slot of index `i` is `i & (size - 1)`.
+//! - The host writes descriptors at `SQ_HEAD`, then writes the new `SQ_HEAD` (the doorbell).
+//! - The core reads descriptors in order and advances `SQ_TAIL`; slots before it may be
+//!   reused.
+//! - The core writes a completion at `CQ_TAIL` and advances it, never when
+//!   `CQ_TAIL - CQ_HEAD == size`, so it never overwrites an entry the host has not consumed.
+//!   Completions come in the order jobs finish, not the order they were submitted: the host
+//!   matches them by tag.
+//! - The host consumes completions and writes `CQ_HEAD`.
+//! - Each completion carries a phase bit, 1 on the first pass over the ring, 0 on the second
+//!   and so on ([`phase_of`]), so a zeroed ring holds no valid entry.
+//!
+//! # DMA window
+//! Every address the core masters (ring slots, job inputs, results) must lie in
+//! `[WIN_BASE, WIN_LIMIT)`. A descriptor whose input or result leaves the window completes
+//! with [`STATUS_OUT_OF_WINDOW`] and the core touches neither. A ring slot outside the window
+//! stops the core with [`STATUS_BIT_CONFIG_ERROR`] until a soft reset.
+//!
+//! # Alignment
+//! Ring bases, `src` and the window bounds are 64-byte aligned, `dst` 32-byte aligned
+//! (else [`STATUS_MISALIGNED`]). The core reads whole 64-byte beats (`ceil(src_len / 64)`
+//! of them) and ignores the bytes past `src_len`.
+//!
+//! # Soft reset
+//! Writing [`CONTROL_SOFT_RESET`] drops every job in flight, drains the DMA reads already
+//! issued, and clears the ring indexes, the sticky errors and `CONTROL_ENABLE`; ring bases,
+//! size and window are kept. `STATUS` shows [`STATUS_BIT_RESETTING`] until it is done.
+
+/// Value of the [`REG_ID`] register.
+pub const ID_VALUE: u32 = 0xFEE7_C0DE;
+/// Value of the [`REG_VERSION`] register: major in bits 31:16, minor in bits 15:0.
+pub const VERSION_VALUE: u32 = 0x0001_0000;
+
+/// Bytes in one descriptor, one completion and one DMA data beat.
+pub const ENTRY_BYTES: usize = 64;
+/// Bytes of the result a job writes at `dst`.
+pub const RESULT_BYTES: usize = 32;
+/// Keccak-256 rate in bytes.
+pub const RATE_BYTES: usize = 136;
+/// Largest ring size in entries.
+pub const MAX_RING_SIZE: u32 = 1 << 16;
+/// Exclusive upper bound on a descriptor's `src_len` (1 GiB).
+pub const MAX_SRC_LEN: u32 = 1 << 30;
+
+/// RO: [`ID_VALUE`].
+pub const REG_ID: u32 = 0x00;
+/// RO: [`VERSION_VALUE`].
+pub const REG_VERSION: u32 = 0x04;
+/// RO: `STATUS_BIT_*`.
+pub const REG_STATUS: u32 = 0x08;
+/// RW: `CONTROL_*`.
+pub const REG_CONTROL: u32 = 0x0C;
+/// RW: submission ring base, bits 31:0.
+pub const REG_SQ_BASE_LO: u32 = 0x10;
+/// RW: submission ring base, bits 63:32.
+pub const REG_SQ_BASE_HI: u32 = 0x14;
+/// RW: entries in each ring, a power of two.
+pub const REG_RING_SIZE: u32 = 0x18;
+/// RW (host): submission producer index, the doorbell.
+pub const REG_SQ_HEAD: u32 = 0x1C;
+/// RO: submission consumer index.
+pub const REG_SQ_TAIL: u32 = 0x20;
+/// RW: completion ring base, bits 31:0.
+pub const REG_CQ_BASE_LO: u32 = 0x24;
+/// RW: completion ring base, bits 63:32.
+pub const REG_CQ_BASE_HI: u32 = 0x28;
+/// RW (host): completion consumer index.
+pub const REG_CQ_HEAD: u32 = 0x2C;
+/// RO: completion producer index.
+pub const REG_CQ_TAIL: u32 = 0x30;
+/// RW: DMA window base, bits 31:0.
+pub const REG_WIN_BASE_LO: u32 = 0x34;
+/// RW: DMA window base, bits 63:32.
+pub const REG_WIN_BASE_HI: u32 = 0x38;
+/// RW: DMA window limit (exclusive), bits 31:0.
+pub const REG_WIN_LIMIT_LO: u32 = 0x3C;
+/// RW: DMA window limit (exclusive), bits 63:32.
+pub const REG_WIN_LIMIT_HI: u32 = 0x40;
+/// RO counter: clock cycles since power-on, bits 31:0.
+pub const REG_CYCLES_LO: u32 = 0x44;
+/// RO counter: clock cycles, bits 63:32.
+pub const REG_CYCLES_HI: u32 = 0x48;
+/// RO counter: cycles with work in flight ([`STATUS_BIT_BUSY`]), bits 31:0.
+pub const REG_BUSY_LO: u32 = 0x4C;
+/// RO counter: busy cycles, bits 63:32.
+pub const REG_BUSY_HI: u32 = 0x50;
+/// RO counter: completions written, bits 31:0.
+pub const REG_JOBS_LO: u32 = 0x54;
+/// RO counter: completions written, bits 63:32.
+pub const REG_JOBS_HI: u32 = 0x58;
+/// RO: number of Keccak engines.
+pub const REG_ENGINES: u32 = 0x5C;
+/// RO: Keccak rounds per clock of each engine.
+pub const REG_ROUNDS: u32 = 0x60;
+
+/// CONTROL bit 0: fetch and run descriptors. Clearing it pauses fetching; jobs already
+/// fetched still complete.
+pub const CONTROL_ENABLE: u32 = 1 << 0;
+/// CONTROL bit 1: write 1 to soft-reset (see the module docs).
+pub const CONTROL_SOFT_RESET: u32 = 1 << 1;
+
+/// STATUS bit 0: work in flight (descriptors pending, engines or writer active).
+pub const STATUS_BIT_BUSY: u32 = 1 << 0;
+/// STATUS bit 1: a soft reset is in progress.
+pub const STATUS_BIT_RESETTING: u32 = 1 << 1;
+/// STATUS bit 2 (sticky until soft reset): a ring slot lies outside the DMA window.
+pub const STATUS_BIT_CONFIG_ERROR: u32 = 1 << 2;
+
+/// Descriptor opcode: Keccak-256 (Ethereum padding) of `src_len` bytes at `src`, the
+/// 32-byte digest at `dst`.
+pub const OP_KECCAK256: u8 = 1;
+
+/// Completion status: done, the result is at `dst`.
+pub const STATUS_OK: u8 = 0;
+/// Completion status: `src..src + ceil(src_len / 64) * 64` or `dst..dst + 32` leaves the
+/// DMA window, or `src_len >= MAX_SRC_LEN`; nothing was read or written.
+pub const STATUS_OUT_OF_WINDOW: u8 = 1;
+/// Completion status: `src` not 64-byte or `dst` not 32-byte aligned.
+pub const STATUS_MISALIGNED: u8 = 2;
+/// Completion status: unknown opcode.
+pub const STATUS_BAD_OPCODE: u8 = 3;
+
+/// Byte offsets of the descriptor's fields (all little-endian; other bytes are ignored).
+pub mod desc {
+    /// u64: the host's tag, echoed in the completion.
+    pub const TAG: usize = 0;
+    /// u64: bus address of the input.
+    pub const SRC: usize = 8;
+    /// u64: bus address of the 32-byte result.
+    pub const DST: usize = 16;
+    /// u32: input length in bytes.
+    pub const SRC_LEN: usize = 24;
+    /// u8: `OP_*`.
+    pub const OPCODE: usize = 28;
+}
+
+/// Byte offsets of the completion's fields (all little-endian; other bytes are zero).
+pub mod compl {
+    /// u64: the descriptor's tag.
+    pub const TAG: usize = 0;
+    /// u8: `STATUS_*` code.
+    pub const STATUS: usize = 8;
+    /// u8: bit 0 is the phase bit.
+    pub const PHASE: usize = 9;
+}
+
+/// A job as the host writes it into the submission ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    /// Echoed in the completion.
+    pub tag: u64,
+    /// Bus address of the input (64-byte aligned).
+    pub src: u64,
+    /// Bus address of the 32-byte result (32-byte aligned).
+    pub dst: u64,
+    /// Input length in bytes.
+    pub src_len: u32,
+    /// `OP_*`.
+    pub opcode: u8,
+}
+
+/// A completion as the core writes it into the completion ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// The descriptor's tag.
+    pub tag: u64,
+    /// `STATUS_*` code.
+    pub status: u8,
+    /// Phase bit of the pass over the ring this entry was written in.
+    pub phase: bool,
+}
+
+impl Descriptor {
+    /// The 64 bytes the core reads.
+    pub fn encode(&self) -> [u8; ENTRY_BYTES] {
+        let mut b = [0u8; ENTRY_BYTES];
+        b[desc::TAG..desc::TAG + 8].copy_from_slice(&self.tag.to_le_bytes());
+        b[desc::SRC..desc::SRC + 8].copy_from_slice(&self.src.to_le_bytes());
+        b[desc::DST..desc::DST + 8].copy_from_slice(&self.dst.to_le_bytes());
+        b[desc::SRC_LEN..desc::SRC_LEN + 4].copy_from_slice(&self.src_len.to_le_bytes());
+        b[desc::OPCODE] = self.opcode;
+        b
+    }
+
+    /// Reads the fields back from 64 bytes.
+    pub fn decode(b: &[u8; ENTRY_BYTES]) -> Self {
+        Self {
+            tag: u64_at(b, desc::TAG),
+            src: u64_at(b, desc::SRC),
+            dst: u64_at(b, desc::DST),
+            src_len: u32::from_le_bytes([
+                b[desc::SRC_LEN],
+                b[desc::SRC_LEN + 1],
+                b[desc::SRC_LEN + 2],
+                b[desc::SRC_LEN + 3],
+            ]),
+            opcode: b[desc::OPCODE],
+        }
+    }
+}
+
+impl Completion {
+    /// The 64 bytes the core writes.
+    pub fn encode(&self) -> [u8; ENTRY_BYTES] {
+        let mut b = [0u8; ENTRY_BYTES];
+        b[compl::TAG..compl::TAG + 8].copy_from_slice(&self.tag.to_le_bytes());
+        b[compl::STATUS] = self.status;
+        b[compl::PHASE] = u8::from(self.phase);
+        b
+    }
+
+    /// Reads the fields back from 64 bytes.
+    pub fn decode(b: &[u8; ENTRY_BYTES]) -> Self {
+        Self {
+            tag: u64_at(b, compl::TAG),
+            status: b[compl::STATUS],
+            phase: b[compl::PHASE] & 1 == 1,
+        }
+    }
+}
+
+fn u64_at(b: &[u8; ENTRY_BYTES], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The phase bit of free-running ring index `index` in a ring of `size` entries.
+pub fn phase_of(index: u32, size: u32) -> bool {
+    index & size == 0
+}
+
+/// Bus address of free-running ring index `index` in a ring at `base` of `size` entries.
+pub fn slot_addr(base: u64, index: u32, size: u32) -> u64 {
+    base + u64::from(index & size.wrapping_sub(1)) * ENTRY_BYTES as u64
+}
+
+/// The status the core gives a descriptor, before any input is read: the one rule both
+/// the core and the software reference apply.
+pub fn check_descriptor(d: &Descriptor, win_base: u64, win_limit: u64) -> u8 {
+    if d.opcode != OP_KECCAK256 {
+        return STATUS_BAD_OPCODE;
+    }
+    if d.src % ENTRY_BYTES as u64 != 0 || d.dst % RESULT_BYTES as u64 != 0 {
+        return STATUS_MISALIGNED;
+    }
+    let read_bytes = u64::from(d.src_len).div_ceil(ENTRY_BYTES as u64) * ENTRY_BYTES as u64;
+    let inside =
+        |addr: u64, len: u64| addr >= win_base && addr <= win_limit && len <= win_limit - addr;
+    if d.src_len >= MAX_SRC_LEN || !inside(d.src, read_bytes) || !inside(d.dst, RESULT_BYTES as u64)
+    {
+        return STATUS_OUT_OF_WINDOW;
+    }
+    STATUS_OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptor_and_completion_round_trip() {
+        let d = Descriptor {
+            tag: 0xDEAD_BEEF_0102_0304,
+            src: 0x1122_3344_5566_7788,
+            dst: 0x8877_6655_4433_2211,
+            src_len: 0x0102_0304,
+            opcode: OP_KECCAK256,
+        };
+        assert_eq!(Descriptor::decode(&d.encode()), d);
+        for phase in [false, true] {
+            let c = Completion {
+                tag: 7,
+                status: STATUS_MISALIGNED,
+                phase,
+            };
+            assert_eq!(Completion::decode(&c.encode()), c);
+        }
+    }
+
+    #[test]
+    fn phase_flips_on_each_pass() {
+        assert!(phase_of(0, 4) && phase_of(3, 4));
+        assert!(!phase_of(4, 4) && !phase_of(7, 4));
+        assert!(phase_of(8, 4));
+        assert_eq!(slot_addr(0x1000, 5, 4), 0x1000 + 64);
+    }
+
+    #[test]
+    fn descriptor_checks() {
+        let ok = Descriptor {
+            tag: 0,
+            src: 0x1000,
+            dst: 0x2000,
+            src_len: 64,
+            opcode: OP_KECCAK256,
+        };
+        assert_eq!(check_descriptor(&ok, 0x1000, 0x3000), STATUS_OK);
+        assert_eq!(
+            check_descriptor(&Descriptor { src_len: 65, ..ok }, 0x1000, 0x1080),
+            STATUS_OUT_OF_WINDOW
+        );
+        assert_eq!(
+            check_descriptor(&Descriptor { dst: 0x2ff0, ..ok }, 0x1000, 0x3000),
+            STATUS_MISALIGNED
+        );
+        assert_eq!(
+            check_descriptor(&Descriptor { dst: 0x2fe0, ..ok }, 0x1000, 0x3000),
+            STATUS_OK
+        );
+        assert_eq!(
+            check_descriptor(&Descriptor { dst: 0x3000, ..ok }, 0x1000, 0x3000),
+            STATUS_OUT_OF_WINDOW
+        );
+        assert_eq!(
+            check_descriptor(&Descriptor { src: 0xfc0, ..ok }, 0x1000, 0x3000),
+            STATUS_OUT_OF_WINDOW
+        );
+        assert_eq!(
+            check_descriptor(&Descriptor { opcode: 9, ..ok }, 0x1000, 0x3000),
+            STATUS_BAD_OPCODE
+        );
+        let huge = Descriptor {
+            src: u64::MAX - 63,
+            ..ok
+        };
+        assert_eq!(check_descriptor(&huge, 0, u64::MAX), STATUS_OUT_OF_WINDOW);
+    }
+}
