@@ -21,8 +21,6 @@ use rust_hdl::prelude::*;
 pub enum FetchState {
     /// Waiting for a descriptor and a free engine.
     Idle,
-    /// Asking for the descriptor's beat.
-    DescReq,
     /// Waiting for the descriptor's beat.
     DescWait,
     /// Checking the descriptor and handing it to an engine.
@@ -101,7 +99,6 @@ pub struct FpevmCore {
     rd_pending: DFF<Bits<32>>,
     // Fetcher.
     fstate: DFF<FetchState>,
-    slot: DFF<Bits<64>>,
     d_tag: DFF<Bits<64>>,
     d_src: DFF<Bits<64>>,
     d_dst: DFF<Bits<64>>,
@@ -132,6 +129,9 @@ pub struct FpevmCore {
     w_dst: Signal<Local, Bits<64>>,
     w_status: Signal<Local, Bits<8>>,
     rd_take: Signal<Local, Bit>,
+    fetch_next: Signal<Local, Bit>,
+    ring_ok: Signal<Local, Bit>,
+    job_beats: Signal<Local, Bits<32>>,
     // Constants.
     eidx: Vec<Constant<Bits<4>>>,
     k_id: Constant<Bits<32>>,
@@ -169,6 +169,7 @@ pub struct FpevmCore {
     k_st_misaligned: Constant<Bits<8>>,
     k_st_opcode: Constant<Bits<8>>,
     k_max_len: Constant<Bits<32>>,
+    k_max_ring: Constant<Bits<32>>,
     k_lo_mask: Constant<Bits<64>>,
     k_hi_mask: Constant<Bits<64>>,
     k_zero32: Constant<Bits<32>>,
@@ -227,7 +228,6 @@ impl FpevmCore {
             jobs: Default::default(),
             rd_pending: Default::default(),
             fstate: Default::default(),
-            slot: Default::default(),
             d_tag: Default::default(),
             d_src: Default::default(),
             d_dst: Default::default(),
@@ -256,6 +256,9 @@ impl FpevmCore {
             w_dst: Default::default(),
             w_status: Default::default(),
             rd_take: Default::default(),
+            fetch_next: Default::default(),
+            ring_ok: Default::default(),
+            job_beats: Default::default(),
             eidx: (0..16u64).map(|v| Constant::new(v.into())).collect(),
             k_id: c32(ID_VALUE),
             k_version: c32(VERSION_VALUE),
@@ -292,6 +295,7 @@ impl FpevmCore {
             k_st_misaligned: c8(u32::from(STATUS_MISALIGNED)),
             k_st_opcode: c8(u32::from(STATUS_BAD_OPCODE)),
             k_max_len: c32(MAX_SRC_LEN),
+            k_max_ring: c32(MAX_RING_SIZE),
             k_lo_mask: c64(0xFFFF_FFFF),
             k_hi_mask: c64(0xFFFF_FFFF_0000_0000),
             k_zero32: c32(0),
@@ -344,7 +348,6 @@ impl Logic for FpevmCore {
             jobs,
             rd_pending,
             fstate,
-            slot,
             d_tag,
             d_src,
             d_dst,
@@ -405,7 +408,10 @@ impl Logic for FpevmCore {
                 self.free_sel.next = self.eidx[e].val();
                 self.any_free.next = true;
             }
-            if self.engine[e].done.val() && !self.any_done.val() {
+            if self.engine[e].done.val()
+                && !self.any_done.val()
+                && ((self.wstate.q.val() == WriteState::Idle) | (self.wsel.q.val() != self.eidx[e].val()))
+            {
                 self.done_sel.next = self.eidx[e].val();
                 self.any_done.next = true;
             }
@@ -425,9 +431,33 @@ impl Logic for FpevmCore {
         self.cq_room.next = (self.cq_tail.q.val() - self.cq_head.q.val()) != self.ring_size.q.val();
         self.phase.next = (self.cq_tail.q.val() & self.ring_size.q.val()) == self.k_zero32.val();
 
+        // The ring configuration is usable: a power-of-two size up to the maximum and
+        // 64-byte aligned bases.
+        self.ring_ok.next = (self.ring_size.q.val() != self.k_zero32.val())
+            && (self.ring_size.q.val() <= self.k_max_ring.val())
+            && ((self.ring_size.q.val() & (self.ring_size.q.val() - 1)) == self.k_zero32.val())
+            && ((self.sq_base.q.val() & 63) == self.k_zero64.val())
+            && ((self.cq_base.q.val() & 63) == self.k_zero64.val());
+        // A descriptor can be fetched now: pending, an engine free, nothing stopped. A ring
+        // slot outside the window (or a bad ring) stops fetching with CONFIG_ERROR.
+        self.fetch_next.next = false;
+        if self.enable.q.val()
+            && !self.config_error.q.val()
+            && !self.resetting.q.val()
+            && (self.sq_head.q.val() != self.sq_tail.q.val())
+            && self.any_free.val()
+        {
+            if self.sq_slot_ok.val() && self.ring_ok.val() {
+                self.fetch_next.next = true;
+            } else {
+                self.config_error.d.next = true;
+            }
+        }
+        self.job_beats.next = (self.d_len.q.val() + 63) >> 6;
+
         // DMA read port defaults.
         self.rd_req_valid.next = false;
-        self.rd_req_addr.next = self.slot.q.val();
+        self.rd_req_addr.next = self.sq_slot.val();
         self.rd_req_beats.next = self.k_one32.val();
         self.rd_resp_ready.next = false;
         self.rd_take.next = false;
@@ -435,23 +465,11 @@ impl Logic for FpevmCore {
         // Fetcher.
         match self.fstate.q.val() {
             FetchState::Idle => {
-                if self.enable.q.val()
-                    && !self.config_error.q.val()
-                    && (self.sq_head.q.val() != self.sq_tail.q.val())
-                    && self.any_free.val()
-                {
-                    if self.sq_slot_ok.val() {
-                        self.slot.d.next = self.sq_slot.val();
-                        self.fstate.d.next = FetchState::DescReq;
-                    } else {
-                        self.config_error.d.next = true;
+                if self.fetch_next.val() {
+                    self.rd_req_valid.next = true;
+                    if self.rd_req_ready.val() {
+                        self.fstate.d.next = FetchState::DescWait;
                     }
-                }
-            }
-            FetchState::DescReq => {
-                self.rd_req_valid.next = true;
-                if self.rd_req_ready.val() {
-                    self.fstate.d.next = FetchState::DescWait;
                 }
             }
             FetchState::DescWait => {
@@ -473,11 +491,18 @@ impl Logic for FpevmCore {
                         self.engine[e].start.next = true;
                     }
                 }
-                self.beats_left.d.next = (self.d_len.q.val() + 63) >> 6;
+                self.beats_left.d.next = self.job_beats.val();
                 if (self.status_code.val() == self.k_st_ok.val())
                     && (self.d_len.q.val() != self.k_zero32.val())
                 {
-                    self.fstate.d.next = FetchState::DataReq;
+                    self.rd_req_valid.next = true;
+                    self.rd_req_addr.next = self.d_src.q.val();
+                    self.rd_req_beats.next = self.job_beats.val();
+                    if self.rd_req_ready.val() {
+                        self.fstate.d.next = FetchState::Data;
+                    } else {
+                        self.fstate.d.next = FetchState::DataReq;
+                    }
                 } else {
                     self.fstate.d.next = FetchState::Idle;
                 }
@@ -500,7 +525,15 @@ impl Logic for FpevmCore {
                 if self.rd_resp_valid.val() && self.rd_resp_ready.val() {
                     self.beats_left.d.next = self.beats_left.q.val() - 1;
                     if self.beats_left.q.val() == self.k_one32.val() {
+                        // The last beat: ask for the next descriptor in the same cycle.
                         self.fstate.d.next = FetchState::Idle;
+                        if self.fetch_next.val() {
+                            self.rd_req_valid.next = true;
+                            self.rd_req_addr.next = self.sq_slot.val();
+                            if self.rd_req_ready.val() {
+                                self.fstate.d.next = FetchState::DescWait;
+                            }
+                        }
                     }
                 }
             }
@@ -583,6 +616,10 @@ impl Logic for FpevmCore {
                                 }
                             }
                             self.wstate.d.next = WriteState::Idle;
+                            if self.any_done.val() {
+                                self.wsel.d.next = self.done_sel.val();
+                                self.wstate.d.next = WriteState::Result;
+                            }
                         }
                     } else {
                         self.config_error.d.next = true;

@@ -256,7 +256,7 @@ pub fn check_descriptor(d: &Descriptor, win_base: u64, win_limit: u64) -> u8 {
     if d.opcode != OP_KECCAK256 {
         return STATUS_BAD_OPCODE;
     }
-    if d.src % ENTRY_BYTES as u64 != 0 || d.dst % RESULT_BYTES as u64 != 0 {
+    if !d.src.is_multiple_of(ENTRY_BYTES as u64) || !d.dst.is_multiple_of(RESULT_BYTES as u64) {
         return STATUS_MISALIGNED;
     }
     let read_bytes = u64::from(d.src_len).div_ceil(ENTRY_BYTES as u64) * ENTRY_BYTES as u64;

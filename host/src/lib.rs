@@ -9,6 +9,8 @@ pub mod baseline;
 pub mod error;
 pub mod exec;
 pub mod mainnet;
+/// The FPGA offload driver: transports, rings, batches, and the software reference device.
+pub mod offload;
 pub mod options;
 pub mod output;
 mod parallel;

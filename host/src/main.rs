@@ -46,6 +46,8 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// Measure speed (see `fpevm bench exec --help`).
     Bench(cli::bench::BenchArgs),
+    /// Run Keccak known-answer files through the offload device and compare the digests.
+    Keccak(cli::keccak::KeccakArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Mainnet(args) => cli::mainnet::run(args),
         Command::Demo(args) => cli::demo::run(args),
         Command::Bench(args) => cli::bench::run(args),
+        Command::Keccak(args) => cli::keccak::run(args),
     };
     match result {
         Ok(tally) => {

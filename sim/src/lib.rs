@@ -184,6 +184,11 @@ impl SimCore {
         &mut self.memory
     }
 
+    /// Bus address of the DMA memory's byte 0.
+    pub fn memory_base(&self) -> u64 {
+        self.memory.base()
+    }
+
     /// Clock cycles run so far.
     pub fn cycles(&self) -> u64 {
         self.cycles

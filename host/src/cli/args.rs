@@ -3,6 +3,14 @@
 use clap::Args;
 use fpevm::{DeviceKind, ExecOptions, OffloadPolicy};
 
+/// The device option, shared by every command that may use the device.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// Transport for offloaded work: cpu, sim, aws.
+    #[arg(long, default_value = "cpu")]
+    pub device: DeviceKind,
+}
+
 /// Options common to every execution command.
 #[derive(Debug, Clone, Args)]
 pub struct ExecArgs {
@@ -12,9 +20,8 @@ pub struct ExecArgs {
     /// When hot opcodes and Keccak go to the device: never, auto, always.
     #[arg(long, default_value = "never")]
     pub offload: OffloadPolicy,
-    /// Transport for offloaded work: cpu, sim, aws.
-    #[arg(long, default_value = "cpu")]
-    pub device: DeviceKind,
+    #[command(flatten)]
+    pub target: DeviceArgs,
     /// Blocks with fewer transactions run sequentially (0: always the parallel path, for testing).
     #[arg(long)]
     pub min_parallel_txs: Option<usize>,
@@ -40,17 +47,17 @@ impl ExecArgs {
                 self.offload
             ));
         }
-        if self.device != DeviceKind::Cpu {
+        if self.target.device != DeviceKind::Cpu {
             return Err(format!(
                 "--device {} is not available yet: only the cpu transport is built (use --device cpu)",
-                self.device
+                self.target.device
             ));
         }
         if let Some(min) = self.min_parallel_txs {
             options.min_parallel_txs = min;
         }
         options.offload = self.offload;
-        options.device = self.device;
+        options.device = self.target.device;
         Ok(options)
     }
 }

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod bench;
 pub mod demo;
+pub mod keccak;
 pub mod mainnet;
 pub mod progress;
 pub mod vectors;

@@ -1,0 +1,486 @@
+//! `Driver`: runs batches of Keccak-256 jobs on a device through the rings in its DMA memory.
+//!
+//! A batch is cut into chunks that fit the ring and the input arena. Each chunk is copied into
+//! the arena, written as descriptors, announced with one doorbell write, and waited for: the
+//! driver advances the device and consumes completions, matching them to jobs by tag. A chunk
+//! starts only when the previous one completed, so every chunk sees empty rings.
+//!
+//! Tags come from a counter that never repeats within 2^64 jobs, so a completion left over from
+//! an earlier chunk can never pass for one of the current chunk. After any error the driver
+//! soft-resets the device and reprograms it, so the next batch starts clean.
+
+use super::config::{DmaLayout, DriverConfig};
+use super::error::OffloadError;
+use super::layout::{self, Completion, Descriptor, ENTRY_BYTES, RESULT_BYTES};
+use super::ring::Rings;
+use super::transport::Transport;
+use std::sync::atomic::{fence, Ordering};
+
+/// The offload driver of one device.
+pub struct Driver<T: Transport> {
+    transport: T,
+    config: DriverConfig,
+    layout: DmaLayout,
+    window: (u64, u64),
+    rings: Rings,
+    next_tag: u64,
+    faults: u64,
+    needs_reset: bool,
+}
+
+/// How long the driver has waited without progress.
+struct Idle {
+    since: u64,
+    last: u64,
+    polls: u64,
+    stalled: u64,
+}
+
+impl Idle {
+    fn new(cycles: u64) -> Self {
+        Self {
+            since: cycles,
+            last: cycles,
+            polls: 0,
+            stalled: 0,
+        }
+    }
+
+    /// Counts one poll without progress at device time `cycles`; true when patience is out.
+    fn tick(&mut self, cycles: u64, config: &DriverConfig) -> bool {
+        self.polls += 1;
+        if cycles == self.last {
+            self.stalled += 1;
+        }
+        self.last = cycles;
+        self.cycles() >= config.timeout_cycles || self.stalled >= config.max_idle_polls
+    }
+
+    fn cycles(&self) -> u64 {
+        // A counter that went backwards (a device reset) counts as no time.
+        self.last.saturating_sub(self.since)
+    }
+}
+
+/// Keccak-256 on the CPU: the answer every device path must equal.
+fn cpu_keccak(input: &[u8]) -> [u8; 32] {
+    alloy_primitives::keccak256(input).0
+}
+
+fn write64(transport: &mut impl Transport, lo: u32, hi: u32, value: u64) {
+    transport.write_reg(lo, value as u32);
+    transport.write_reg(hi, (value >> 32) as u32);
+}
+
+fn internal(what: &str) -> OffloadError {
+    OffloadError::Config(format!("DMA layout inconsistent: {what}"))
+}
+
+impl<T: Transport> Driver<T> {
+    /// Checks that an fpevm core answers, lays out the rings, results and input arena in the
+    /// transport's DMA memory, sets the DMA window to that whole memory and enables the core
+    /// (after a soft reset, whatever state it was in).
+    pub fn new(mut transport: T, config: DriverConfig) -> Result<Self, OffloadError> {
+        let id = transport.read_reg(layout::REG_ID);
+        if id != layout::ID_VALUE {
+            return Err(OffloadError::BadId { found: id });
+        }
+        let version = transport.read_reg(layout::REG_VERSION);
+        if version >> 16 != layout::VERSION_VALUE >> 16 {
+            return Err(OffloadError::BadVersion { found: version });
+        }
+        let base = transport.dma_base();
+        let dma_len = transport.dma().len();
+        let plan = config.plan(base, dma_len)?;
+        let rings = Rings::new(config.ring_size).ok_or_else(|| internal("ring size"))?;
+        // `plan` checked that `base + dma_len` does not wrap; the window bounds are 64-aligned.
+        let window = (base, base + (dma_len / ENTRY_BYTES * ENTRY_BYTES) as u64);
+        let mut driver = Self {
+            transport,
+            config,
+            layout: plan,
+            window,
+            rings,
+            next_tag: 0,
+            faults: 0,
+            needs_reset: true,
+        };
+        driver.reset()?;
+        Ok(driver)
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, for raw register and memory access (tests, diagnostics).
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DriverConfig {
+        &self.config
+    }
+
+    /// Where the rings, results and arena lie.
+    pub fn layout(&self) -> &DmaLayout {
+        &self.layout
+    }
+
+    /// The DMA window programmed into the core: `[base, limit)`.
+    pub fn window(&self) -> (u64, u64) {
+        self.window
+    }
+
+    /// Batches that fell back to the CPU because of a device error.
+    pub fn faults(&self) -> u64 {
+        self.faults
+    }
+
+    /// The core's completed-job counter (`JOBS`), read `HI, LO, HI` and retried when the two
+    /// `HI` reads differ (a few times: a counter that keeps changing its high word is broken).
+    pub fn device_jobs(&mut self) -> u64 {
+        let mut hi = self.transport.read_reg(layout::REG_JOBS_HI);
+        let mut lo = self.transport.read_reg(layout::REG_JOBS_LO);
+        for _ in 0..4 {
+            let again = self.transport.read_reg(layout::REG_JOBS_HI);
+            if again == hi {
+                break;
+            }
+            hi = again;
+            lo = self.transport.read_reg(layout::REG_JOBS_LO);
+        }
+        (u64::from(hi) << 32) | u64::from(lo)
+    }
+
+    fn offset(&self, addr: u64) -> usize {
+        // Every address the driver computes lies in its layout, above the DMA base.
+        (addr - self.transport.dma_base()) as usize
+    }
+
+    /// Soft-resets the core (dropping every job in flight), waits for it to finish, and
+    /// reprograms rings and window with zeroed rings.
+    pub fn reset(&mut self) -> Result<(), OffloadError> {
+        self.needs_reset = true;
+        self.transport
+            .write_reg(layout::REG_CONTROL, layout::CONTROL_SOFT_RESET);
+        let mut idle = Idle::new(self.transport.cycles());
+        loop {
+            let status = self.transport.read_reg(layout::REG_STATUS);
+            if status & layout::STATUS_BIT_RESETTING == 0 {
+                break;
+            }
+            self.transport.advance(self.config.advance_cycles);
+            if idle.tick(self.transport.cycles(), &self.config) {
+                return Err(OffloadError::ResetTimeout { status });
+            }
+        }
+        self.program()?;
+        self.rings.reset();
+        let status = self.transport.read_reg(layout::REG_STATUS);
+        if status & layout::STATUS_BIT_CONFIG_ERROR != 0 {
+            return Err(OffloadError::Halted { status });
+        }
+        let sq_tail = self.transport.read_reg(layout::REG_SQ_TAIL);
+        let cq_tail = self.transport.read_reg(layout::REG_CQ_TAIL);
+        if sq_tail != 0 || cq_tail != 0 {
+            return Err(OffloadError::Device(format!(
+                "soft reset left SQ_TAIL = {sq_tail}, CQ_TAIL = {cq_tail}"
+            )));
+        }
+        self.needs_reset = false;
+        Ok(())
+    }
+
+    /// Zeroes both rings (so no stale entry carries a valid phase bit), writes ring bases,
+    /// size and window, and enables the core.
+    fn program(&mut self) -> Result<(), OffloadError> {
+        let l = self.layout;
+        let (sq, results) = (self.offset(l.sq), self.offset(l.results));
+        self.transport
+            .dma()
+            .get_mut(sq..results)
+            .ok_or_else(|| internal("rings"))?
+            .fill(0);
+        let t = &mut self.transport;
+        write64(t, layout::REG_SQ_BASE_LO, layout::REG_SQ_BASE_HI, l.sq);
+        write64(t, layout::REG_CQ_BASE_LO, layout::REG_CQ_BASE_HI, l.cq);
+        t.write_reg(layout::REG_RING_SIZE, self.config.ring_size);
+        write64(
+            t,
+            layout::REG_WIN_BASE_LO,
+            layout::REG_WIN_BASE_HI,
+            self.window.0,
+        );
+        write64(
+            t,
+            layout::REG_WIN_LIMIT_LO,
+            layout::REG_WIN_LIMIT_HI,
+            self.window.1,
+        );
+        fence(Ordering::SeqCst);
+        t.write_reg(layout::REG_CONTROL, layout::CONTROL_ENABLE);
+        Ok(())
+    }
+
+    /// Writes `descs` into the submission ring and rings the doorbell once. Raw access: the
+    /// descriptors go as they are, wherever they point.
+    pub fn submit(&mut self, descs: &[Descriptor]) -> Result<(), OffloadError> {
+        if descs.is_empty() {
+            return Ok(());
+        }
+        let free = self.rings.free();
+        if descs.len() > free as usize {
+            return Err(OffloadError::RingFull {
+                wanted: descs.len(),
+                free,
+            });
+        }
+        let sq = self.offset(self.layout.sq);
+        for desc in descs {
+            let index = self.rings.push().ok_or(OffloadError::RingFull {
+                wanted: descs.len(),
+                free,
+            })?;
+            let at = sq + self.rings.slot_offset(index);
+            self.transport
+                .dma()
+                .get_mut(at..at + ENTRY_BYTES)
+                .ok_or_else(|| internal("submission slot"))?
+                .copy_from_slice(&desc.encode());
+        }
+        // The descriptors are in memory before the core can see the new head.
+        fence(Ordering::SeqCst);
+        self.transport
+            .write_reg(layout::REG_SQ_HEAD, self.rings.sq_head());
+        Ok(())
+    }
+
+    /// Lets the device advance once, then consumes every valid completion. Raw access: the
+    /// completions are returned as they are, unchecked.
+    pub fn poll(&mut self) -> Vec<Completion> {
+        self.transport.advance(self.config.advance_cycles);
+        self.collect()
+    }
+
+    /// Consumes the valid completions at the consumer index and acknowledges them (`CQ_HEAD`).
+    fn collect(&mut self) -> Vec<Completion> {
+        let cq = self.offset(self.layout.cq);
+        let mut out = Vec::new();
+        while self.rings.outstanding() > 0 {
+            let at = cq + self.rings.slot_offset(self.rings.cq_head());
+            let dma = self.transport.dma();
+            let Some(phase) = dma.get(at + layout::compl::PHASE) else {
+                break;
+            };
+            if !self.rings.is_valid(phase & 1 == 1) {
+                break;
+            }
+            // The rest of the entry is read after its phase bit.
+            fence(Ordering::Acquire);
+            let mut entry = [0u8; ENTRY_BYTES];
+            match dma.get(at..at + ENTRY_BYTES) {
+                Some(bytes) => entry.copy_from_slice(bytes),
+                None => break,
+            }
+            out.push(Completion::decode(&entry));
+            self.rings.pop();
+        }
+        if !out.is_empty() {
+            self.transport
+                .write_reg(layout::REG_CQ_HEAD, self.rings.cq_head());
+        }
+        out
+    }
+
+    /// Keccak-256 of every input on the device, in input order.
+    ///
+    /// One doorbell per chunk: the whole batch when it fits the ring and the input arena. On a
+    /// device error the device is soft-reset before the error is returned.
+    pub fn keccak_batch(&mut self, inputs: &[&[u8]]) -> Result<Vec<[u8; 32]>, OffloadError> {
+        let mut out = Vec::with_capacity(inputs.len());
+        self.run_batch(inputs, &mut out)?;
+        Ok(out)
+    }
+
+    /// Keccak-256 of every input, on the device when it works: after a device error (logged
+    /// and counted in [`Driver::faults`]) the hashes not done yet are computed on the CPU.
+    /// Inputs larger than the input arena are hashed on the CPU.
+    pub fn keccak_batch_or_cpu(&mut self, inputs: &[&[u8]]) -> Vec<[u8; 32]> {
+        let max = self.layout.arena_bytes;
+        if inputs.iter().any(|input| input.len() > max) {
+            let (large, small): (Vec<_>, Vec<_>) =
+                (0..inputs.len()).partition(|&i| inputs[i].len() > max);
+            let small_inputs: Vec<&[u8]> = small.iter().map(|&i| inputs[i]).collect();
+            let digests = self.keccak_batch_or_cpu(&small_inputs);
+            let mut out = vec![[0u8; 32]; inputs.len()];
+            for (&i, digest) in small.iter().zip(digests) {
+                out[i] = digest;
+            }
+            for i in large {
+                out[i] = cpu_keccak(inputs[i]);
+            }
+            return out;
+        }
+        let mut out = Vec::with_capacity(inputs.len());
+        if let Err(error) = self.run_batch(inputs, &mut out) {
+            let pending = inputs.get(out.len()..).unwrap_or_default();
+            self.faults += 1;
+            tracing::warn!(
+                device = self.transport.name(),
+                %error,
+                pending = pending.len(),
+                "offload failed; hashing on the CPU"
+            );
+            out.extend(pending.iter().map(|input| cpu_keccak(input)));
+        }
+        out
+    }
+
+    /// Runs `inputs` chunk by chunk, appending each completed chunk's digests to `out`; on a
+    /// device error, soft-resets and returns the error.
+    fn run_batch(&mut self, inputs: &[&[u8]], out: &mut Vec<[u8; 32]>) -> Result<(), OffloadError> {
+        let max = self.layout.arena_bytes;
+        if let Some((index, input)) = inputs.iter().enumerate().find(|(_, i)| i.len() > max) {
+            return Err(OffloadError::InputTooLarge {
+                index,
+                len: input.len(),
+                max,
+            });
+        }
+        let result = self.run_chunks(inputs, out);
+        if result.is_err() {
+            if let Err(error) = self.reset() {
+                tracing::warn!(device = self.transport.name(), %error, "soft reset failed");
+            }
+        }
+        result
+    }
+
+    fn run_chunks(
+        &mut self,
+        inputs: &[&[u8]],
+        out: &mut Vec<[u8; 32]>,
+    ) -> Result<(), OffloadError> {
+        if self.needs_reset || self.rings.outstanding() > 0 {
+            // Raw jobs or an earlier failure left the rings busy: start from a clean device.
+            self.reset()?;
+        }
+        let mut start = 0;
+        while start < inputs.len() {
+            let end = self.chunk_end(inputs, start);
+            self.run_chunk(&inputs[start..end], out)?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// The end of the chunk starting at `start`: as many inputs as the ring and the arena
+    /// hold, and at least one (every input fits the arena alone).
+    fn chunk_end(&self, inputs: &[&[u8]], start: usize) -> usize {
+        let slots = self.rings.free().max(1) as usize;
+        let mut bytes = 0usize;
+        let mut end = start;
+        while end < inputs.len() && end - start < slots {
+            let need = inputs[end].len().next_multiple_of(ENTRY_BYTES);
+            if end > start && bytes + need > self.layout.arena_bytes {
+                break;
+            }
+            bytes += need;
+            end += 1;
+        }
+        end
+    }
+
+    /// Copies one chunk into the arena, submits it with one doorbell, waits for every
+    /// completion, and appends the digests to `out`.
+    fn run_chunk(&mut self, chunk: &[&[u8]], out: &mut Vec<[u8; 32]>) -> Result<(), OffloadError> {
+        let n = chunk.len();
+        let first_tag = self.next_tag;
+        self.next_tag = self.next_tag.wrapping_add(n as u64);
+        let l = self.layout;
+        let (arena, results) = (self.offset(l.arena), self.offset(l.results));
+        let mut descs = Vec::with_capacity(n);
+        let mut pos = 0usize;
+        let dma = self.transport.dma();
+        for (j, input) in chunk.iter().enumerate() {
+            dma.get_mut(arena + pos..arena + pos + input.len())
+                .ok_or_else(|| internal("arena"))?
+                .copy_from_slice(input);
+            descs.push(Descriptor {
+                tag: first_tag.wrapping_add(j as u64),
+                src: l.arena + pos as u64,
+                dst: l.results + (j * RESULT_BYTES) as u64,
+                src_len: input.len() as u32,
+                opcode: layout::OP_KECCAK256,
+            });
+            pos += input.len().next_multiple_of(ENTRY_BYTES);
+        }
+        // A core that reports success without writing leaves zeros, not an older digest.
+        dma.get_mut(results..results + n * RESULT_BYTES)
+            .ok_or_else(|| internal("result slots"))?
+            .fill(0);
+        self.submit(&descs)?;
+
+        let mut done = vec![false; n];
+        let mut pending = n;
+        let mut idle = Idle::new(self.transport.cycles());
+        while pending > 0 {
+            let completions = self.poll();
+            let now = self.transport.cycles();
+            if completions.is_empty() {
+                let status = self.transport.read_reg(layout::REG_STATUS);
+                if status & layout::STATUS_BIT_CONFIG_ERROR != 0 {
+                    return Err(OffloadError::Halted { status });
+                }
+                if idle.tick(now, &self.config) {
+                    return Err(OffloadError::Timeout {
+                        pending,
+                        cycles: idle.cycles(),
+                        polls: idle.polls,
+                    });
+                }
+                continue;
+            }
+            idle = Idle::new(now);
+            for c in completions {
+                let j = c.tag.wrapping_sub(first_tag);
+                let Some(j) = usize::try_from(j).ok().filter(|&j| j < n) else {
+                    return Err(OffloadError::BadCompletion(format!(
+                        "tag {} is not in flight (tags {first_tag}..{})",
+                        c.tag,
+                        first_tag.wrapping_add(n as u64)
+                    )));
+                };
+                if done[j] {
+                    return Err(OffloadError::BadCompletion(format!(
+                        "second completion for tag {}",
+                        c.tag
+                    )));
+                }
+                if c.status != layout::STATUS_OK {
+                    return Err(OffloadError::JobFailed {
+                        tag: c.tag,
+                        status: c.status,
+                    });
+                }
+                done[j] = true;
+                pending -= 1;
+            }
+        }
+        fence(Ordering::Acquire);
+        let digests = self
+            .transport
+            .dma()
+            .get(results..results + n * RESULT_BYTES)
+            .ok_or_else(|| internal("result slots"))?;
+        for digest in digests.chunks_exact(RESULT_BYTES) {
+            let mut d = [0u8; 32];
+            d.copy_from_slice(digest);
+            out.push(d);
+        }
+        Ok(())
+    }
+}

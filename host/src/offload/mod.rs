@@ -1,0 +1,64 @@
+//! The offload driver: Keccak-256 jobs for the fpevm core over a descriptor/completion ring
+//! protocol in DMA memory.
+//!
+//! The same protocol runs over every [`Transport`]: [`CpuDevice`] (the software reference of
+//! the core's contract), the Verilated core (`sim`) and an FPGA slot (`aws`). [`Driver`] lays
+//! out the rings and the input arena in the transport's DMA memory and runs batches;
+//! [`Batcher`] gathers single requests from many lanes into such batches; [`kat`] reads the
+//! Keccak team's known-answer files.
+//!
+//! The register and descriptor layout is not defined here: [`layout`] is the hardware's own
+//! definition (`hdl/src/layout.rs`), compiled into both crates so the two sides cannot drift.
+//!
+//! [`Transport`]: crate::offload::Transport
+//! [`CpuDevice`]: crate::offload::CpuDevice
+//! [`Driver`]: crate::offload::Driver
+//! [`Batcher`]: crate::offload::Batcher
+//! [`kat`]: crate::offload::kat
+//! [`layout`]: crate::offload::layout
+
+// The hardware side owns this file and its lint level (`%` for alignment is its style).
+#[path = "../../../hdl/src/layout.rs"]
+#[rustfmt::skip]
+pub mod layout;
+
+pub mod batcher;
+pub mod config;
+pub mod cpu;
+pub mod driver;
+pub mod error;
+pub mod kat;
+pub mod ring;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod transport;
+
+pub use batcher::{Batcher, BatcherHandle, BatcherStats};
+pub use config::{DmaLayout, DriverConfig};
+pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
+pub use driver::Driver;
+pub use error::OffloadError;
+pub use transport::Transport;
+
+use crate::options::DeviceKind;
+
+/// Opens the transport `kind` names, with DMA memory for [`DriverConfig::default`].
+pub fn open_device(kind: DeviceKind) -> Result<Box<dyn Transport>, OffloadError> {
+    match kind {
+        DeviceKind::Cpu => Ok(Box::new(CpuDevice::new(
+            DriverConfig::default().dma_bytes()?,
+        )?)),
+        #[cfg(feature = "sim")]
+        DeviceKind::Sim => Ok(Box::new(sim::SimDevice::new(
+            fpevm_sim::Config::DEFAULT,
+            DriverConfig::default().dma_bytes()?,
+        )?)),
+        #[cfg(not(feature = "sim"))]
+        DeviceKind::Sim => Err(OffloadError::Unavailable(
+            "the simulated core is not built into this binary (feature `sim`)",
+        )),
+        DeviceKind::Aws => Err(OffloadError::Unavailable(
+            "the aws transport is not built into this binary yet",
+        )),
+    }
+}
