@@ -16,6 +16,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=FPEVM_SIM_CONFIGS");
     println!("cargo:rerun-if-env-changed=VERILATOR_ROOT");
     println!("cargo:rerun-if-changed=csrc/harness.cpp");
+    println!("cargo:rerun-if-changed=csrc/perm_harness.cpp");
     println!("cargo:rerun-if-changed=../hdl/src");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let vcd = env::var_os("CARGO_FEATURE_VCD").is_some();
@@ -23,9 +24,15 @@ fn main() {
     let configs = env::var("FPEVM_SIM_CONFIGS").unwrap_or_else(|_| DEFAULT_CONFIGS.into());
 
     let mut table = String::new();
+    let mut perm_table = String::new();
     let mut externs = String::new();
+    let mut perm_rounds = Vec::new();
     for spec in configs.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (engines, rounds) = parse_config(spec);
+        if !perm_rounds.contains(&rounds) {
+            perm_rounds.push(rounds);
+            build_permutation(&out, &include, rounds, &mut externs, &mut perm_table);
+        }
         let name = format!("e{engines}_r{rounds}");
         let class = format!("Vfpevm_{name}");
         let dir = out.join(&name);
@@ -98,7 +105,9 @@ fn main() {
 
     let code = format!(
         "extern \"C\" {{\n{externs}}}\n\n/// The configurations built into this crate.\n\
-         pub(crate) static VARIANTS: &[Variant] = &[\n{table}];\n"
+         pub(crate) static VARIANTS: &[Variant] = &[\n{table}];\n\n\
+         /// The lone-permutation test models built into this crate.\n\
+         pub(crate) static PERM_VARIANTS: &[PermVariant] = &[\n{perm_table}];\n"
     );
     std::fs::write(out.join("variants.rs"), code).expect("write variants.rs");
 }
@@ -170,4 +179,57 @@ fn verilate(verilog: &Path, dir: &Path, class: &str, vcd: bool) {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Verilates the lone permutation of `rounds` rounds per clock and its C harness.
+fn build_permutation(
+    out: &Path,
+    include: &Path,
+    rounds: usize,
+    externs: &mut String,
+    table: &mut String,
+) {
+    let name = format!("perm_r{rounds}");
+    let class = format!("Vfpevm_{name}");
+    let dir = out.join(&name);
+    std::fs::create_dir_all(&dir).expect("create model directory");
+    let verilog = dir.join("fpevm_permutation.v");
+    std::fs::write(
+        &verilog,
+        fpevm_hdl::verilog::generate_permutation_verilog(rounds),
+    )
+    .expect("write Verilog");
+    verilate(&verilog, &dir, &class, false);
+    let prefix = format!("fpevm_{name}_");
+    cc::Build::new()
+        .cpp(true)
+        .file("csrc/perm_harness.cpp")
+        .include(&dir)
+        .include(include)
+        .include(include.join("vltstd"))
+        .define("VTOP", class.as_str())
+        .define("PFX", prefix.as_str())
+        .flag_if_supported("-std=c++17")
+        .opt_level(2)
+        .compile(&format!("fpevm_perm_harness_{name}"));
+    let model_lib = format!("fpevm_model_{name}");
+    std::fs::copy(
+        dir.join(format!("{class}__ALL.a")),
+        dir.join(format!("lib{model_lib}.a")),
+    )
+    .expect("copy the model archive");
+    println!("cargo:rustc-link-search=native={}", dir.display());
+    println!("cargo:rustc-link-lib=static={model_lib}");
+    writeln!(
+        externs,
+        "    fn {prefix}new() -> *mut c_void;\n    fn {prefix}free(m: *mut c_void);\n    \
+         fn {prefix}cycle(m: *mut c_void, start: u8, keep: u8, clear: u8, absorb: *const u32, \
+         state: *mut u32, busy: *mut u8);"
+    )
+    .unwrap();
+    writeln!(
+        table,
+        "    PermVariant {{ rounds: {rounds}, new: {prefix}new, free: {prefix}free, cycle: {prefix}cycle }},"
+    )
+    .unwrap();
 }

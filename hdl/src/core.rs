@@ -410,7 +410,8 @@ impl Logic for FpevmCore {
             }
             if self.engine[e].done.val()
                 && !self.any_done.val()
-                && ((self.wstate.q.val() == WriteState::Idle) | (self.wsel.q.val() != self.eidx[e].val()))
+                && ((self.wstate.q.val() == WriteState::Idle)
+                    | (self.wsel.q.val() != self.eidx[e].val()))
             {
                 self.done_sel.next = self.eidx[e].val();
                 self.any_done.next = true;

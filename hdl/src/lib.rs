@@ -10,6 +10,7 @@ pub mod engine;
 pub mod keccak_consts;
 pub mod layout;
 pub mod permutation;
+pub mod permutation_top;
 pub mod verilog;
 
 use rust_hdl::prelude::*;

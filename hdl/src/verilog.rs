@@ -8,7 +8,7 @@
 //! are left alone.
 
 use crate::core::FpevmCore;
-use crate::permutation::KeccakF1600;
+use crate::permutation_top::PermutationTop;
 use rust_hdl::prelude::*;
 
 /// Rewrites rust-hdl's default-typed literals as unsized constants (see the module docs).
@@ -51,19 +51,12 @@ fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 
-/// Verilog of a lone permutation block (`rounds` per clock) as module `top`, for its test
-/// bench.
+/// Verilog of a lone permutation (`rounds` per clock) with flat ports, as module `top`, for
+/// its test model.
 pub fn generate_permutation_verilog(rounds: usize) -> String {
-    let mut uut = KeccakF1600::new(rounds);
-    uut.clock.connect();
-    uut.clear.connect();
-    uut.start.connect();
-    uut.keep.connect();
-    for a in uut.absorb.iter_mut() {
-        a.connect();
-    }
-    uut.connect_all();
-    finish(&generate_verilog(&uut))
+    let mut top = PermutationTop::new(rounds);
+    top.connect_top();
+    finish(&generate_verilog(&top))
 }
 
 /// Verilog of the whole core (`engines` engines, `rounds` rounds per clock) as module `top`.

@@ -43,4 +43,13 @@ pub(crate) struct Variant {
     pub trace: unsafe extern "C" fn(*mut c_void, *const c_char) -> c_int,
 }
 
+/// One Verilated lone-permutation model.
+pub(crate) struct PermVariant {
+    pub rounds: usize,
+    pub new: unsafe extern "C" fn() -> *mut c_void,
+    pub free: unsafe extern "C" fn(*mut c_void),
+    #[allow(clippy::type_complexity)]
+    pub cycle: unsafe extern "C" fn(*mut c_void, u8, u8, u8, *const u32, *mut u32, *mut u8),
+}
+
 include!(concat!(env!("OUT_DIR"), "/variants.rs"));

@@ -9,6 +9,7 @@
 
 mod ffi;
 mod memory;
+mod permutation;
 
 use std::collections::VecDeque;
 use std::ffi::{c_void, CString};
@@ -16,6 +17,7 @@ use std::path::Path;
 use std::ptr::NonNull;
 
 pub use memory::DmaMemory;
+pub use permutation::PermutationSim;
 
 use ffi::{Inputs, Outputs, Variant, VARIANTS};
 
