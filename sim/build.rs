@@ -210,6 +210,7 @@ fn build_permutation(
         .define("VTOP", class.as_str())
         .define("PFX", prefix.as_str())
         .flag_if_supported("-std=c++17")
+        .flag_if_supported("-Wno-unused-parameter")
         .opt_level(2)
         .compile(&format!("fpevm_perm_harness_{name}"));
     let model_lib = format!("fpevm_model_{name}");

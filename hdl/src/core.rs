@@ -118,6 +118,8 @@ pub struct FpevmCore {
     busy: Signal<Local, Bit>,
     status_code: Signal<Local, Bits<8>>,
     read_bytes: Signal<Local, Bits<64>>,
+    sq_index: Signal<Local, Bits<32>>,
+    cq_index: Signal<Local, Bits<32>>,
     sq_slot: Signal<Local, Bits<64>>,
     cq_slot: Signal<Local, Bits<64>>,
     sq_slot_ok: Signal<Local, Bit>,
@@ -175,7 +177,6 @@ pub struct FpevmCore {
     k_zero32: Constant<Bits<32>>,
     k_zero64: Constant<Bits<64>>,
     k_one32: Constant<Bits<32>>,
-    k_one64: Constant<Bits<64>>,
     k_entry: Constant<Bits<64>>,
     k_result: Constant<Bits<64>>,
     k_strb_all: Constant<Bits<64>>,
@@ -245,6 +246,8 @@ impl FpevmCore {
             busy: Default::default(),
             status_code: Default::default(),
             read_bytes: Default::default(),
+            sq_index: Default::default(),
+            cq_index: Default::default(),
             sq_slot: Default::default(),
             cq_slot: Default::default(),
             sq_slot_ok: Default::default(),
@@ -259,7 +262,9 @@ impl FpevmCore {
             fetch_next: Default::default(),
             ring_ok: Default::default(),
             job_beats: Default::default(),
-            eidx: (0..16u64).map(|v| Constant::new(v.into())).collect(),
+            eidx: (0..engines as u64)
+                .map(|v| Constant::new(v.into()))
+                .collect(),
             k_id: c32(ID_VALUE),
             k_version: c32(VERSION_VALUE),
             k_engines: c32(engines as u32),
@@ -301,7 +306,6 @@ impl FpevmCore {
             k_zero32: c32(0),
             k_zero64: c64(0),
             k_one32: c32(1),
-            k_one64: c64(1),
             k_entry: c64(ENTRY_BYTES as u64),
             k_result: c64(RESULT_BYTES as u64),
             k_strb_all: c64(u64::MAX),
@@ -419,10 +423,10 @@ impl Logic for FpevmCore {
         }
 
         // Ring slots and their window checks.
-        self.sq_slot.next = self.sq_base.q.val()
-            + (bit_cast::<64, 32>(self.sq_tail.q.val() & (self.ring_size.q.val() - 1)) << 6);
-        self.cq_slot.next = self.cq_base.q.val()
-            + (bit_cast::<64, 32>(self.cq_tail.q.val() & (self.ring_size.q.val() - 1)) << 6);
+        self.sq_index.next = self.sq_tail.q.val() & (self.ring_size.q.val() - 1);
+        self.cq_index.next = self.cq_tail.q.val() & (self.ring_size.q.val() - 1);
+        self.sq_slot.next = self.sq_base.q.val() + (bit_cast::<64, 32>(self.sq_index.val()) << 6);
+        self.cq_slot.next = self.cq_base.q.val() + (bit_cast::<64, 32>(self.cq_index.val()) << 6);
         self.sq_slot_ok.next = (self.sq_slot.val() >= self.win_base.q.val())
             && (self.sq_slot.val() < self.win_limit.q.val())
             && (self.k_entry.val() <= (self.win_limit.q.val() - self.sq_slot.val()));

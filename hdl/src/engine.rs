@@ -13,6 +13,8 @@ use rust_hdl::prelude::*;
 
 /// Lanes in one Keccak-256 rate block (136 bytes).
 pub const RATE_LANES: usize = 17;
+/// Lanes of the state that hold the 32-byte digest.
+pub const DIGEST_LANES: usize = 4;
 /// Lanes in one 64-byte DMA beat.
 pub const BEAT_LANES: usize = 8;
 
@@ -115,7 +117,7 @@ impl SpongeEngine {
             tag: Default::default(),
             dst: Default::default(),
             status: Default::default(),
-            perm: KeccakF1600::new(rounds),
+            perm: KeccakF1600::new(rounds, DIGEST_LANES),
             state: Default::default(),
             buf: (0..LANES).map(|_| DFF::default()).collect(),
             fill: Default::default(),
@@ -135,7 +137,7 @@ impl SpongeEngine {
             pad_pos: Default::default(),
             pad_lane: Default::default(),
             pad_one: Default::default(),
-            n: (0..=LANES as u64)
+            n: (0..=RATE_LANES as u64)
                 .map(|v| Constant::new(v.into()))
                 .collect(),
             b8: (0..=BEAT_LANES as u64)

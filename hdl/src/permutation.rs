@@ -31,7 +31,8 @@ pub struct KeccakF1600 {
     pub absorb: Vec<Signal<In, Bits<64>>>,
     /// Rounds remain to be run.
     pub busy: Signal<Out, Bit>,
-    /// The state register (the permutation's result once `busy` is low).
+    /// The first `outputs` lanes of the state register (the permutation's result once
+    /// `busy` is low).
     pub state: Vec<Signal<Out, Bits<64>>>,
     st: Vec<DFF<Bits<64>>>,
     round: DFF<Bits<8>>,
@@ -52,11 +53,14 @@ pub struct KeccakF1600 {
     rstep: Constant<Bits<8>>,
     total: Constant<Bits<8>>,
     _rounds: usize,
+    _outputs: usize,
 }
 
 impl KeccakF1600 {
     /// A permutation running `rounds` rounds per clock; `rounds` must divide 24.
-    pub fn new(rounds: usize) -> Self {
+    /// Only the first `outputs` lanes of the state are ports (1..=25).
+    pub fn new(rounds: usize, outputs: usize) -> Self {
+        assert!((1..=LANES).contains(&outputs), "1..=25 output lanes");
         assert!(
             rounds > 0 && 24 % rounds == 0,
             "rounds per clock must divide 24"
@@ -69,7 +73,7 @@ impl KeccakF1600 {
             keep: Default::default(),
             absorb: signals(LANES),
             busy: Default::default(),
-            state: signals(LANES),
+            state: signals(outputs),
             st: (0..LANES).map(|_| DFF::default()).collect(),
             round: Default::default(),
             running: Default::default(),
@@ -94,6 +98,7 @@ impl KeccakF1600 {
             rstep: c8(rounds as u64),
             total: c8(24),
             _rounds: rounds,
+            _outputs: outputs,
         }
     }
 }
@@ -109,6 +114,8 @@ impl Logic for KeccakF1600 {
         for i in 0..25 {
             self.st[i].clock.next = self.clock.val();
             self.st[i].d.next = self.st[i].q.val();
+        }
+        for i in 0..self._outputs {
             self.state[i].next = self.st[i].q.val();
         }
         self.busy.next = self.running.q.val();

@@ -37,7 +37,7 @@ impl PermutationTop {
             absorb: Default::default(),
             busy: Default::default(),
             state: Default::default(),
-            perm: KeccakF1600::new(rounds),
+            perm: KeccakF1600::new(rounds, LANES),
             lane_shift: (0..LANES as u64)
                 .map(|i| Constant::new((64 * i).into()))
                 .collect(),
@@ -64,7 +64,8 @@ impl Logic for PermutationTop {
         self.perm.keep.next = self.keep.val();
         self.busy.next = self.perm.busy.val();
         // `bit_cast` is evaluated outside loops by `#[hdl_gen]`, so the lanes are listed.
-        self.state.next = bit_cast::<1600, 64>(self.perm.state[0].val())
+        self.state.next = (bit_cast::<1600, 64>(self.perm.state[0].val())
+            << self.lane_shift[0].val())
             | (bit_cast::<1600, 64>(self.perm.state[1].val()) << self.lane_shift[1].val())
             | (bit_cast::<1600, 64>(self.perm.state[2].val()) << self.lane_shift[2].val())
             | (bit_cast::<1600, 64>(self.perm.state[3].val()) << self.lane_shift[3].val())

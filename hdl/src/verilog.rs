@@ -6,13 +6,89 @@
 //! those two forms as unsized constants (`'h..`), which take the width of their context —
 //! what the HDL source means. Literals written with an explicit width (`_u64`, `Constant`)
 //! are left alone.
+//!
+//! rust-hdl also writes `bit_cast::<N, _>(e)` as `((e) & N'hff..f)`, whose width is that of
+//! the wider operand; [`finish`] turns each into the size cast `N'(e)`, which has the same
+//! value and exactly `N` bits.
 
 use crate::core::FpevmCore;
 use crate::permutation_top::PermutationTop;
 use rust_hdl::prelude::*;
 
-/// Rewrites rust-hdl's default-typed literals as unsized constants (see the module docs).
+/// Rewrites rust-hdl's default-typed literals and mask casts (see the module docs).
 pub fn finish(verilog: &str) -> String {
+    let mut text = verilog.to_string();
+    while let Some(next) = one_size_cast(&text) {
+        text = next;
+    }
+    unsized_literals(&text)
+}
+
+/// Rewrites the first `((e) & N'hff..f)` (an all-ones mask of exactly `N` bits) as `N'(e)`.
+fn one_size_cast(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(") & ") {
+        let close = from + pos;
+        from = close + 4;
+        let rest = &text[close + 4..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let Ok(width) = rest[..digits].parse::<usize>() else {
+            continue;
+        };
+        let Some(hex) = rest[digits..].strip_prefix("'h") else {
+            continue;
+        };
+        let hex_len = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if !hex[hex_len..].starts_with(')') || !is_all_ones(&hex[..hex_len], width) {
+            continue;
+        }
+        // The `(` that `close` closes, which must follow the cast's own `(`.
+        let mut depth = 0usize;
+        let mut open = None;
+        for i in (0..close).rev() {
+            match bytes[i] {
+                b')' => depth += 1,
+                b'(' if depth == 0 => {
+                    open = Some(i);
+                    break;
+                }
+                b'(' => depth -= 1,
+                _ => {}
+            }
+        }
+        let open = open?;
+        if open == 0 || bytes[open - 1] != b'(' {
+            continue;
+        }
+        let end = close + 4 + digits + 2 + hex_len + 1;
+        return Some(format!(
+            "{}{width}'({}){}",
+            &text[..open - 1],
+            &text[open + 1..close],
+            &text[end..]
+        ));
+    }
+    None
+}
+
+/// The hex digits are exactly `width` one bits.
+fn is_all_ones(hex: &str, width: usize) -> bool {
+    let top = width % 4;
+    let full = width / 4;
+    let expected_len = full + usize::from(top != 0);
+    hex.len() == expected_len
+        && hex.chars().enumerate().all(|(i, c)| {
+            if i == 0 && top != 0 {
+                c.to_digit(16) == Some((1 << top) - 1)
+            } else {
+                c == 'f' || c == 'F'
+            }
+        })
+}
+
+/// Rewrites rust-hdl's default-typed literals as unsized constants.
+fn unsized_literals(verilog: &str) -> String {
     let mut out = String::with_capacity(verilog.len());
     let bytes = verilog.as_bytes();
     let mut i = 0;
@@ -64,4 +140,24 @@ pub fn generate_core_verilog(engines: usize, rounds: usize) -> String {
     let mut core = FpevmCore::new(engines, rounds);
     core.connect_top();
     finish(&generate_verilog(&core))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_casts_become_size_casts() {
+        assert_eq!(finish("x = ((a$b) & 8'hff);"), "x = 8'(a$b);");
+        assert_eq!(finish("x = ((a) & 1'h1);"), "x = 1'(a);");
+        assert_eq!(finish("x = ((a) & 6'h3f);"), "x = 6'(a);");
+        assert_eq!(
+            finish("x = ((((p) & 8'hff) | c) & 256'hffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff);"),
+            "x = 256'(8'(p) | c);"
+        );
+        // Not a cast: a mask that is not all ones, or not in the cast's double parentheses.
+        assert_eq!(finish("x = ((a) & 8'hfe);"), "x = ((a) & 8'hfe);");
+        assert_eq!(finish("x = (b + (a) & 8'hff);"), "x = (b + (a) & 8'hff);");
+        assert_eq!(finish("y = a == 32'h5;"), "y = a == 'h5;");
+    }
 }

@@ -91,8 +91,8 @@ fn hardware_permutation_matches_round_by_round_and_takes_24_over_r_cycles() {
             loop {
                 perm.cycle(start, false, &input);
                 start = false;
-                for r in cycles * rounds..(cycles + 1) * rounds {
-                    round(&mut reference, ROUND_CONSTANTS[r]);
+                for &rc in &ROUND_CONSTANTS[cycles * rounds..(cycles + 1) * rounds] {
+                    round(&mut reference, rc);
                 }
                 cycles += 1;
                 assert_eq!(

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod bench;
+pub mod bench_keccak;
 pub mod demo;
 pub mod keccak;
 pub mod mainnet;
