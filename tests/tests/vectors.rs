@@ -1,16 +1,22 @@
 //! The official Ethereum test vectors of the shared corpus, through `execute_block`: every
 //! Cancun entry sequentially, and again through the parallel path compared with sequential.
 
+use fpevm::offload::{open_device, DeviceKeccak, Driver, DriverConfig};
 use fpevm::vectors::{
-    blocktest, collect_json_files, statetest, CaseReport, ForkSelection, Outcome, Tally,
+    blocktest, collect_json_files, statetest, CaseReport, ForkSelection, Outcome, RunOptions, Tally,
 };
-use fpevm::ExecOptions;
+use fpevm::{DeviceKind, ExecOptions};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
-type RunFile = fn(&Path, &ForkSelection, &ExecOptions, &mut dyn FnMut(CaseReport)) -> usize;
+type RunFile = fn(&Path, &ForkSelection, &RunOptions, &mut dyn FnMut(CaseReport)) -> usize;
 
 fn run_suite(folder: &str, run_file: RunFile, options: &ExecOptions) -> Tally {
+    run_suite_with(folder, run_file, &RunOptions::new(options.clone()))
+}
+
+fn run_suite_with(folder: &str, run_file: RunFile, options: &RunOptions) -> Tally {
     let started = Instant::now();
     let files = collect_json_files(&[fpevm_tests::corpus().join("ethereum-tests").join(folder)])
         .expect("the corpus folder is readable");
@@ -40,7 +46,7 @@ fn run_suite(folder: &str, run_file: RunFile, options: &ExecOptions) -> Tally {
 fn state_file(
     path: &Path,
     forks: &ForkSelection,
-    options: &ExecOptions,
+    options: &RunOptions,
     report: &mut dyn FnMut(CaseReport),
 ) -> usize {
     statetest::run_file(path, forks, options, report).unselected
@@ -94,4 +100,20 @@ fn blockchain_tests_cancun_parallel_equal_sequential() {
         let tally = run_suite("BlockchainTests", blocktest::run_file, &options);
         assert!(tally.passed >= 300, "{tally}");
     }
+}
+
+#[test]
+fn blockchain_tests_with_state_roots_hashed_on_the_simulated_core() {
+    let device = open_device(DeviceKind::Sim).expect("the Verilated core");
+    let driver = Driver::new(device, DriverConfig::default()).expect("driver");
+    let hasher = Arc::new(DeviceKeccak::new(driver));
+    let options = RunOptions::with_hasher(sequential(), hasher.clone());
+    let tally = run_suite_with("BlockchainTests", blocktest::run_file, &options);
+    assert!(tally.passed >= 300, "{tally}");
+    assert_eq!(hasher.faults(), 0, "no device fault");
+    assert!(
+        hasher.device_jobs() > 10_000,
+        "the core hashed the tries: {} jobs",
+        hasher.device_jobs()
+    );
 }

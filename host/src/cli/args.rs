@@ -1,7 +1,10 @@
 //! Arguments shared by every command that executes blocks.
 
 use clap::Args;
+use fpevm::offload::{open_device, DeviceKeccak, Driver, DriverConfig};
+use fpevm::vectors::RunOptions;
 use fpevm::{DeviceKind, ExecOptions, OffloadPolicy};
+use std::sync::Arc;
 
 /// The device option, shared by every command that may use the device.
 #[derive(Debug, Clone, Args)]
@@ -59,5 +62,34 @@ impl ExecArgs {
         options.offload = self.offload;
         options.device = self.target.device;
         Ok(options)
+    }
+
+    /// Options of a vector run: as [`Self::exec_options`], except that `--offload auto|always`
+    /// hashes every post-state root's trie on `--device` (KECCAK256 and the arithmetic
+    /// opcodes are not offloaded yet; a note on stderr says so).
+    pub fn run_options(&self) -> Result<RunOptions, String> {
+        let plain = ExecArgs {
+            offload: OffloadPolicy::Never,
+            target: DeviceArgs {
+                device: DeviceKind::Cpu,
+            },
+            ..self.clone()
+        };
+        let exec = plain.exec_options()?;
+        if self.offload == OffloadPolicy::Never {
+            return Ok(RunOptions::new(exec));
+        }
+        let device = open_device(self.target.device)
+            .map_err(|e| format!("--device {}: {e}", self.target.device))?;
+        let driver = Driver::new(device, DriverConfig::default())
+            .map_err(|e| format!("--device {}: {e}", self.target.device))?;
+        eprintln!(
+            "note: --offload {}: state roots are hashed on the {} device; KECCAK256 and arithmetic opcodes still run on the CPU (not offloaded yet)",
+            self.offload, self.target.device
+        );
+        Ok(RunOptions::with_hasher(
+            exec,
+            Arc::new(DeviceKeccak::new(driver)),
+        ))
     }
 }

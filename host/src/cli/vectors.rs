@@ -3,8 +3,7 @@
 
 use super::args::ExecArgs;
 use super::progress::Progress;
-use fpevm::vectors::{collect_json_files, CaseReport, ForkSelection, Outcome, Tally};
-use fpevm::ExecOptions;
+use fpevm::vectors::{collect_json_files, CaseReport, ForkSelection, Outcome, RunOptions, Tally};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -19,7 +18,7 @@ pub enum Suite {
 
 /// Runs a suite over `paths`; returns the tally (the caller prints it and sets the exit code).
 pub fn run(suite: Suite, paths: &[PathBuf], forks: &str, args: &ExecArgs) -> Result<Tally, String> {
-    let options = args.exec_options()?;
+    let options = args.run_options()?;
     let files = collect_json_files(paths).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err("no .json test files under the given paths".into());
@@ -61,7 +60,7 @@ fn run_file(
     suite: Suite,
     file: &Path,
     forks: &ForkSelection,
-    options: &ExecOptions,
+    options: &RunOptions,
     on_case: &mut dyn FnMut(CaseReport),
 ) -> usize {
     match suite {

@@ -32,6 +32,7 @@ pub mod ring;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod transport;
+pub mod trie_hasher;
 
 pub use batcher::{Batcher, BatcherHandle, BatcherStats};
 pub use config::{DmaLayout, DriverConfig};
@@ -39,6 +40,7 @@ pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
 pub use driver::Driver;
 pub use error::OffloadError;
 pub use transport::Transport;
+pub use trie_hasher::DeviceKeccak;
 
 use crate::options::DeviceKind;
 

@@ -9,8 +9,8 @@ use super::header_rules::{
 };
 use super::sender::recover_sender;
 use super::statetest::read_json;
-use super::{execute_checked, CaseReport, ForkSelection, Outcome};
-use crate::options::{BlockExtras, ExecOptions, Ommer, Withdrawal};
+use super::{execute_checked, CaseReport, ForkSelection, Outcome, RunOptions};
+use crate::options::{BlockExtras, Ommer, Withdrawal};
 use crate::output::AccountState;
 use crate::receipt::receipts_root;
 use crate::state::{BlockHashes, InMemoryState};
@@ -28,7 +28,7 @@ use std::path::Path;
 pub fn run_file(
     path: &Path,
     forks: &ForkSelection,
-    options: &ExecOptions,
+    options: &RunOptions,
     report: &mut dyn FnMut(CaseReport),
 ) -> usize {
     let file = path.display().to_string();
@@ -82,7 +82,7 @@ struct ChainTip {
     spec: SpecId,
 }
 
-fn run_case(case: &BlockchainTestCase, network: Network, options: &ExecOptions) -> Outcome {
+fn run_case(case: &BlockchainTestCase, network: Network, options: &RunOptions) -> Outcome {
     match run_chain(case, network, options) {
         Ok(outcome) => outcome,
         Err(problem) => Outcome::Failed(problem),
@@ -92,7 +92,7 @@ fn run_case(case: &BlockchainTestCase, network: Network, options: &ExecOptions) 
 fn run_chain(
     case: &BlockchainTestCase,
     network: Network,
-    options: &ExecOptions,
+    options: &RunOptions,
 ) -> Result<Outcome, String> {
     let genesis = header_facts(&case.genesis_block_header)?;
     let mut state = InMemoryState::new(BlockHashes::KnownOnly);
@@ -216,7 +216,7 @@ fn apply_block(
     header: &BlockHeader,
     block: &Block,
     network: Network,
-    options: &ExecOptions,
+    options: &RunOptions,
 ) -> Result<ChainTip, BlockError> {
     let facts = header_facts(header)?;
     let parent = chain
@@ -265,8 +265,8 @@ fn apply_block(
         .enumerate()
         .map(|(i, tx)| tx_env(tx, spec).map_err(|e| format!("transaction {i}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut options = options.clone();
-    options.extras = BlockExtras {
+    let mut exec = options.exec.clone();
+    exec.extras = BlockExtras {
         parent_beacon_block_root: header.parent_beacon_block_root,
         withdrawals: withdrawals
             .iter()
@@ -285,7 +285,7 @@ fn apply_block(
                 .collect()
         }),
     };
-    let output = execute_checked(spec, &block_env, &txs, &parent.state, &options)
+    let output = execute_checked(spec, &block_env, &txs, &parent.state, &exec)
         .map_err(BlockError::Broken)?
         .map_err(|e| e.to_string())?;
 
@@ -317,7 +317,7 @@ fn apply_block(
     let mut state = parent.state.clone();
     state.apply(&output.state);
     state.insert_block_hash(facts.number, header.hash);
-    let root = state.state_root();
+    let root = state.state_root_with(options.hasher.as_ref());
     if root != header.state_root {
         return Err(BlockError::Rejected(format!(
             "state root {root} differs from header's {}",

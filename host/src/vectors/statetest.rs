@@ -3,9 +3,8 @@
 //! checked.
 
 use super::fork::{fork_unsupported_reason, spec_by_name};
-use super::{execute_checked, CaseReport, ForkSelection, Outcome};
+use super::{execute_checked, CaseReport, ForkSelection, Outcome, RunOptions};
 use crate::error::ExecError;
-use crate::options::ExecOptions;
 use crate::receipt::logs_hash;
 use crate::state::{BlockHashes, InMemoryState};
 use revm::context::either::Either;
@@ -70,7 +69,7 @@ pub struct FileSummary {
 pub fn run_file(
     path: &Path,
     forks: &ForkSelection,
-    options: &ExecOptions,
+    options: &RunOptions,
     report: &mut dyn FnMut(CaseReport),
 ) -> FileSummary {
     let file = path.display().to_string();
@@ -150,7 +149,7 @@ fn run_case(
     test: &Test,
     spec: SpecId,
     pre: &InMemoryState,
-    options: &ExecOptions,
+    options: &RunOptions,
 ) -> Outcome {
     let expected = test.expect_exception.as_deref();
     let tx = match tx_env(&unit.transaction, test) {
@@ -162,15 +161,15 @@ fn run_case(
         Ok(block) => block,
         Err(e) => return Outcome::Failed(e),
     };
-    let mut options = options.clone();
-    options.chain_id = match unit.env.current_chain_id {
+    let mut exec = options.exec.clone();
+    exec.chain_id = match unit.env.current_chain_id {
         None => 1,
         Some(id) => match u64::try_from(id) {
             Ok(id) => id,
             Err(_) => return Outcome::Failed(format!("chain id {id} does not fit in 64 bits")),
         },
     };
-    let executed = match execute_checked(spec, &block, std::slice::from_ref(&tx), pre, &options) {
+    let executed = match execute_checked(spec, &block, std::slice::from_ref(&tx), pre, &exec) {
         Ok(executed) => executed,
         Err(mismatch) => return Outcome::Failed(mismatch),
     };
@@ -199,7 +198,7 @@ fn run_case(
     }
     let mut post = pre.clone();
     post.apply(&output.state);
-    let root = post.state_root();
+    let root = post.state_root_with(options.hasher.as_ref());
     if root != test.hash {
         return Outcome::Failed(format!(
             "state root {root} differs from expected {}",
