@@ -104,8 +104,14 @@ fn main() {
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=pthread");
 
+    let (default_engines, default_rounds) = (fpevm_hdl::DEFAULT_ENGINES, fpevm_hdl::DEFAULT_ROUNDS);
     let code = format!(
-        "extern \"C\" {{\n{externs}}}\n\n/// The configurations built into this crate.\n\
+        "/// Engines of `fpevm_hdl`'s default configuration.\n\
+         pub(crate) const DEFAULT_ENGINES: usize = {default_engines};\n\
+         /// Rounds per clock of `fpevm_hdl`'s default configuration.\n\
+         pub(crate) const DEFAULT_ROUNDS: usize = {default_rounds};\n\n\
+         extern \"C\" {{\n{externs}}}\n\n\
+         /// The configurations built into this crate.\n\
          pub(crate) static VARIANTS: &[Variant] = &[\n{table}];\n\n\
          /// The lone-permutation test models built into this crate.\n\
          pub(crate) static PERM_VARIANTS: &[PermVariant] = &[\n{perm_table}];\n"

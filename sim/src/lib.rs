@@ -31,17 +31,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// The configuration the product ships.
+    /// The configuration the product ships (`fpevm_hdl::DEFAULT_*`, read at build time).
     pub const DEFAULT: Config = Config {
-        engines: fpevm_hdl_defaults::ENGINES,
-        rounds: fpevm_hdl_defaults::ROUNDS,
+        engines: ffi::DEFAULT_ENGINES,
+        rounds: ffi::DEFAULT_ROUNDS,
     };
-}
-
-mod fpevm_hdl_defaults {
-    // Kept equal to `fpevm_hdl::DEFAULT_*` by a test (the crate is only a build dependency).
-    pub const ENGINES: usize = 4;
-    pub const ROUNDS: usize = 2;
 }
 
 /// The configurations built into this crate (set with `FPEVM_SIM_CONFIGS` at build time).
@@ -79,6 +73,9 @@ pub enum SimError {
     /// Mapping the DMA memory failed.
     #[error("cannot map DMA memory: {0}")]
     Map(std::io::Error),
+    /// The model could not be created.
+    #[error("cannot create the Verilated model")]
+    Model,
     /// VCD tracing was not compiled in (feature `vcd`).
     #[error("VCD tracing is not built in: build fpevm-sim with feature `vcd`")]
     NoTrace,
@@ -154,10 +151,7 @@ impl SimCore {
             })?;
         let memory = DmaMemory::new(memory_base, memory_len)?;
         // SAFETY: `new` returns a fresh model, freed once in `Drop`.
-        let model = NonNull::new(unsafe { (variant.new)() }).ok_or(SimError::BadMemory {
-            base: memory_base,
-            len: memory_len,
-        })?;
+        let model = NonNull::new(unsafe { (variant.new)() }).ok_or(SimError::Model)?;
         let mut core = Self {
             variant,
             model,

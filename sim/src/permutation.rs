@@ -35,7 +35,7 @@ impl PermutationSim {
                 built: format!("{:?} rounds per clock", Self::built_rounds()),
             })?;
         // SAFETY: a fresh model, freed once in `Drop`.
-        let model = NonNull::new(unsafe { (variant.new)() }).ok_or(SimError::NoTrace)?;
+        let model = NonNull::new(unsafe { (variant.new)() }).ok_or(SimError::Model)?;
         Ok(Self {
             variant,
             model,

@@ -88,3 +88,21 @@ fn one_job() {
     }
     assert_eq!(core.stats().violations, 0);
 }
+
+/// With feature `vcd`, a trace file is written; without it, asking says it is not built in.
+#[test]
+fn vcd_trace_follows_the_feature() {
+    let mut core = SimCore::new(Config::DEFAULT, 0x1000_0000, 1 << 16, SimOptions::default())
+        .expect("model");
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("core.vcd");
+    let traced = core.trace_to(&path);
+    core.step(20);
+    drop(core);
+    if cfg!(feature = "vcd") {
+        traced.expect("tracing built in");
+        let text = std::fs::read_to_string(&path).expect("trace written");
+        assert!(text.contains("$enddefinitions"), "a VCD header");
+    } else {
+        assert!(matches!(traced, Err(fpevm_sim::SimError::NoTrace)));
+    }
+}
