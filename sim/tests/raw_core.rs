@@ -92,8 +92,8 @@ fn one_job() {
 /// With feature `vcd`, a trace file is written; without it, asking says it is not built in.
 #[test]
 fn vcd_trace_follows_the_feature() {
-    let mut core = SimCore::new(Config::DEFAULT, 0x1000_0000, 1 << 16, SimOptions::default())
-        .expect("model");
+    let mut core =
+        SimCore::new(Config::DEFAULT, 0x1000_0000, 1 << 16, SimOptions::default()).expect("model");
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("core.vcd");
     let traced = core.trace_to(&path);
     core.step(20);
