@@ -7,6 +7,11 @@
 //! - DMA read: a request (`rd_req_*`, valid/ready) asks for `rd_req_beats` consecutive beats
 //!   at `rd_req_addr`; the beats come back in order on `rd_resp_*` (valid/ready).
 //! - DMA write: one beat per handshake on `wr_*`; `wr_strb` bit `i` enables byte `i`.
+//! - DMA errors: `rd_resp_error` marks a read beat that failed (it comes with the beat);
+//!   `wr_error` marks a write that failed, in the cycle of its handshake or any later cycle.
+//!   Either sets the sticky `STATUS_BIT_DMA_ERROR`, after which no descriptor is fetched and
+//!   no completion is written until a soft reset. A failed result write is never followed by
+//!   its completion.
 //!
 //! Invariants enforced here: every DMA address the core drives lies in `[WIN_BASE,
 //! WIN_LIMIT)` (descriptors are checked before any input is read; ring slots before they are
@@ -69,6 +74,8 @@ pub struct FpevmCore {
     pub rd_resp_ready: Signal<Out, Bit>,
     /// DMA read data beat.
     pub rd_resp_data: Signal<In, Bits<512>>,
+    /// The DMA read data beat failed (its data is not used).
+    pub rd_resp_error: Signal<In, Bit>,
     /// DMA write valid.
     pub wr_valid: Signal<Out, Bit>,
     /// DMA write accepted.
@@ -79,11 +86,14 @@ pub struct FpevmCore {
     pub wr_data: Signal<Out, Bits<512>>,
     /// DMA write byte enables.
     pub wr_strb: Signal<Out, Bits<64>>,
+    /// A DMA write failed.
+    pub wr_error: Signal<In, Bit>,
     engine: Vec<SpongeEngine>,
     // Registers.
     enable: DFF<Bit>,
     resetting: DFF<Bit>,
     config_error: DFF<Bit>,
+    dma_error: DFF<Bit>,
     sq_base: DFF<Bits<64>>,
     cq_base: DFF<Bits<64>>,
     ring_size: DFF<Bits<32>>,
@@ -206,15 +216,18 @@ impl FpevmCore {
             rd_resp_valid: Default::default(),
             rd_resp_ready: Default::default(),
             rd_resp_data: Default::default(),
+            rd_resp_error: Default::default(),
             wr_valid: Default::default(),
             wr_ready: Default::default(),
             wr_addr: Default::default(),
             wr_data: Default::default(),
             wr_strb: Default::default(),
+            wr_error: Default::default(),
             engine: (0..engines).map(|_| SpongeEngine::new(rounds)).collect(),
             enable: Default::default(),
             resetting: Default::default(),
             config_error: Default::default(),
+            dma_error: Default::default(),
             sq_base: Default::default(),
             cq_base: Default::default(),
             ring_size: Default::default(),
@@ -324,7 +337,9 @@ impl FpevmCore {
         self.rd_req_ready.connect();
         self.rd_resp_valid.connect();
         self.rd_resp_data.connect();
+        self.rd_resp_error.connect();
         self.wr_ready.connect();
+        self.wr_error.connect();
         self.connect_all();
     }
 }
@@ -338,6 +353,7 @@ impl Logic for FpevmCore {
             enable,
             resetting,
             config_error,
+            dma_error,
             sq_base,
             cq_base,
             ring_size,
@@ -448,6 +464,7 @@ impl Logic for FpevmCore {
         self.fetch_next.next = false;
         if self.enable.q.val()
             && !self.config_error.q.val()
+            && !self.dma_error.q.val()
             && !self.resetting.q.val()
             && (self.sq_head.q.val() != self.sq_tail.q.val())
             && self.any_free.val()
@@ -561,6 +578,12 @@ impl Logic for FpevmCore {
         if self.rd_take.val() {
             self.rd_pending.d.next = self.rd_pending.q.val() - 1;
         }
+        // A failed read or write stops the core (the reads a soft reset drains do not).
+        if ((self.rd_take.val() && self.rd_resp_error.val()) || self.wr_error.val())
+            && !self.resetting.q.val()
+        {
+            self.dma_error.d.next = true;
+        }
 
         // The finished job the writer serves.
         self.w_digest.next = self.engine[0].digest.val();
@@ -585,7 +608,7 @@ impl Logic for FpevmCore {
         self.wr_strb.next = self.k_strb_all.val();
         match self.wstate.q.val() {
             WriteState::Idle => {
-                if self.any_done.val() && !self.resetting.q.val() {
+                if self.any_done.val() && !self.resetting.q.val() && !self.dma_error.q.val() {
                     self.wsel.d.next = self.done_sel.val();
                     self.wstate.d.next = WriteState::Result;
                 }
@@ -603,13 +626,17 @@ impl Logic for FpevmCore {
                     }
                     if self.wr_ready.val() {
                         self.wstate.d.next = WriteState::Completion;
+                        if self.wr_error.val() {
+                            // The result was not written: its completion must not be.
+                            self.wstate.d.next = WriteState::Idle;
+                        }
                     }
                 } else {
                     self.wstate.d.next = WriteState::Completion;
                 }
             }
             WriteState::Completion => {
-                if self.cq_room.val() {
+                if self.cq_room.val() && !self.dma_error.q.val() {
                     if self.cq_slot_ok.val() {
                         self.wr_valid.next = true;
                         if self.wr_ready.val() {
@@ -657,7 +684,8 @@ impl Logic for FpevmCore {
         if self.reg_addr.val() == self.k_a_status.val() {
             self.reg_rdata.next = bit_cast::<32, 1>(self.busy.val().into())
                 | (bit_cast::<32, 1>(self.resetting.q.val().into()) << 1)
-                | (bit_cast::<32, 1>(self.config_error.q.val().into()) << 2);
+                | (bit_cast::<32, 1>(self.config_error.q.val().into()) << 2)
+                | (bit_cast::<32, 1>(self.dma_error.q.val().into()) << 3);
         }
         if self.reg_addr.val() == self.k_a_control.val() {
             self.reg_rdata.next = bit_cast::<32, 1>(self.enable.q.val().into())
@@ -788,6 +816,7 @@ impl Logic for FpevmCore {
                 self.resetting.d.next = false;
                 self.enable.d.next = false;
                 self.config_error.d.next = false;
+                self.dma_error.d.next = false;
                 self.sq_head.d.next = self.k_zero32.val();
                 self.sq_tail.d.next = self.k_zero32.val();
                 self.cq_head.d.next = self.k_zero32.val();

@@ -36,6 +36,19 @@
 //! (else [`STATUS_MISALIGNED`]). The core reads whole 64-byte beats (`ceil(src_len / 64)`
 //! of them) and ignores the bytes past `src_len`.
 //!
+//! # DMA errors
+//! A read beat or a write that comes back with an error (AXI `RRESP`/`BRESP` not OKAY) sets
+//! the sticky [`STATUS_BIT_DMA_ERROR`]: from then on the core fetches no descriptor and writes
+//! no completion, so no result computed from a failed read is ever reported as done. The host
+//! soft-resets the core and redoes the jobs that had not completed.
+//!
+//! # The 256-bit ALU
+//! Opcodes `OP_MUL` .. `OP_EXP` run one EVM arithmetic instruction with the EVM's exact
+//! semantics (division by zero gives 0, `SDIV(-2^255, -1) = -2^255`, modulus 0 gives 0, ...).
+//! The input is the operands as consecutive 32-byte big-endian words, in the order the EVM
+//! pops them (`a`, `b`, then `n` for `ADDMOD`/`MULMOD`), so `src_len` is 64 or 96
+//! ([`alu_operands`]); the result is one 32-byte big-endian word at `dst`.
+//!
 //! # Soft reset
 //! Writing [`CONTROL_SOFT_RESET`] drops every job in flight, drains the DMA reads already
 //! issued, and clears the ring indexes, the sticky errors and `CONTROL_ENABLE`; ring bases,
@@ -107,6 +120,8 @@ pub const REG_JOBS_HI: u32 = 0x58;
 pub const REG_ENGINES: u32 = 0x5C;
 /// RO: Keccak rounds per clock of each engine.
 pub const REG_ROUNDS: u32 = 0x60;
+/// RO: number of 256-bit ALUs (0 when the core has none and ALU opcodes are refused).
+pub const REG_ALUS: u32 = 0x64;
 
 /// CONTROL bit 0: fetch and run descriptors. Clearing it pauses fetching; jobs already
 /// fetched still complete.
@@ -121,9 +136,43 @@ pub const STATUS_BIT_RESETTING: u32 = 1 << 1;
 /// STATUS bit 2 (sticky until soft reset): a ring slot lies outside the DMA window.
 pub const STATUS_BIT_CONFIG_ERROR: u32 = 1 << 2;
 
+/// STATUS bit 3 (sticky until soft reset): a DMA read or write failed (see the module docs).
+pub const STATUS_BIT_DMA_ERROR: u32 = 1 << 3;
+
 /// Descriptor opcode: Keccak-256 (Ethereum padding) of `src_len` bytes at `src`, the
 /// 32-byte digest at `dst`.
 pub const OP_KECCAK256: u8 = 1;
+/// Descriptor opcode: EVM `MUL` (`a * b mod 2^256`). ALU opcodes are `0x40 +` the EVM opcode.
+pub const OP_MUL: u8 = 0x42;
+/// Descriptor opcode: EVM `DIV` (`a / b`, 0 when `b = 0`).
+pub const OP_DIV: u8 = 0x44;
+/// Descriptor opcode: EVM `SDIV` (signed, truncating; 0 when `b = 0`).
+pub const OP_SDIV: u8 = 0x45;
+/// Descriptor opcode: EVM `MOD` (`a % b`, 0 when `b = 0`).
+pub const OP_MOD: u8 = 0x46;
+/// Descriptor opcode: EVM `SMOD` (signed, sign of `a`; 0 when `b = 0`).
+pub const OP_SMOD: u8 = 0x47;
+/// Descriptor opcode: EVM `ADDMOD` (`(a + b) % n` without overflow, 0 when `n = 0`).
+pub const OP_ADDMOD: u8 = 0x48;
+/// Descriptor opcode: EVM `MULMOD` (`(a * b) % n` without overflow, 0 when `n = 0`).
+pub const OP_MULMOD: u8 = 0x49;
+/// Descriptor opcode: EVM `EXP` (`a ^ b mod 2^256`).
+pub const OP_EXP: u8 = 0x4A;
+/// Every ALU opcode, in EVM opcode order.
+pub const ALU_OPS: [u8; 8] = [
+    OP_MUL, OP_DIV, OP_SDIV, OP_MOD, OP_SMOD, OP_ADDMOD, OP_MULMOD, OP_EXP,
+];
+/// Bytes of one ALU operand or result word.
+pub const WORD_BYTES: usize = 32;
+
+/// The number of 32-byte operands of ALU opcode `opcode`, or `None` for other opcodes.
+pub fn alu_operands(opcode: u8) -> Option<u32> {
+    match opcode {
+        OP_MUL | OP_DIV | OP_SDIV | OP_MOD | OP_SMOD | OP_EXP => Some(2),
+        OP_ADDMOD | OP_MULMOD => Some(3),
+        _ => None,
+    }
+}
 
 /// Completion status: done, the result is at `dst`.
 pub const STATUS_OK: u8 = 0;
@@ -134,6 +183,8 @@ pub const STATUS_OUT_OF_WINDOW: u8 = 1;
 pub const STATUS_MISALIGNED: u8 = 2;
 /// Completion status: unknown opcode.
 pub const STATUS_BAD_OPCODE: u8 = 3;
+/// Completion status: an ALU job whose `src_len` is not 32 times its operand count.
+pub const STATUS_BAD_LENGTH: u8 = 4;
 
 /// Byte offsets of the descriptor's fields (all little-endian; other bytes are ignored).
 pub mod desc {
@@ -251,10 +302,15 @@ pub fn slot_addr(base: u64, index: u32, size: u32) -> u64 {
 }
 
 /// The status the core gives a descriptor, before any input is read: the one rule both
-/// the core and the software reference apply.
-pub fn check_descriptor(d: &Descriptor, win_base: u64, win_limit: u64) -> u8 {
-    if d.opcode != OP_KECCAK256 {
+/// the core and the software reference apply. `alus` is the core's number of ALUs: ALU
+/// opcodes are refused by a core without one.
+pub fn check_descriptor(d: &Descriptor, win_base: u64, win_limit: u64, alus: u32) -> u8 {
+    let operands = alu_operands(d.opcode);
+    if d.opcode != OP_KECCAK256 && (operands.is_none() || alus == 0) {
         return STATUS_BAD_OPCODE;
+    }
+    if operands.is_some_and(|n| d.src_len != n * WORD_BYTES as u32) {
+        return STATUS_BAD_LENGTH;
     }
     if !d.src.is_multiple_of(ENTRY_BYTES as u64) || !d.dst.is_multiple_of(RESULT_BYTES as u64) {
         return STATUS_MISALIGNED;
@@ -310,35 +366,55 @@ mod tests {
             src_len: 64,
             opcode: OP_KECCAK256,
         };
-        assert_eq!(check_descriptor(&ok, 0x1000, 0x3000), STATUS_OK);
+        assert_eq!(check_descriptor(&ok, 0x1000, 0x3000, 1), STATUS_OK);
         assert_eq!(
-            check_descriptor(&Descriptor { src_len: 65, ..ok }, 0x1000, 0x1080),
+            check_descriptor(&Descriptor { src_len: 65, ..ok }, 0x1000, 0x1080, 1),
             STATUS_OUT_OF_WINDOW
         );
         assert_eq!(
-            check_descriptor(&Descriptor { dst: 0x2ff0, ..ok }, 0x1000, 0x3000),
+            check_descriptor(&Descriptor { dst: 0x2ff0, ..ok }, 0x1000, 0x3000, 1),
             STATUS_MISALIGNED
         );
         assert_eq!(
-            check_descriptor(&Descriptor { dst: 0x2fe0, ..ok }, 0x1000, 0x3000),
+            check_descriptor(&Descriptor { dst: 0x2fe0, ..ok }, 0x1000, 0x3000, 1),
             STATUS_OK
         );
         assert_eq!(
-            check_descriptor(&Descriptor { dst: 0x3000, ..ok }, 0x1000, 0x3000),
+            check_descriptor(&Descriptor { dst: 0x3000, ..ok }, 0x1000, 0x3000, 1),
             STATUS_OUT_OF_WINDOW
         );
         assert_eq!(
-            check_descriptor(&Descriptor { src: 0xfc0, ..ok }, 0x1000, 0x3000),
+            check_descriptor(&Descriptor { src: 0xfc0, ..ok }, 0x1000, 0x3000, 1),
             STATUS_OUT_OF_WINDOW
         );
         assert_eq!(
-            check_descriptor(&Descriptor { opcode: 9, ..ok }, 0x1000, 0x3000),
+            check_descriptor(&Descriptor { opcode: 9, ..ok }, 0x1000, 0x3000, 1),
             STATUS_BAD_OPCODE
         );
+        let mul = Descriptor {
+            opcode: OP_MUL,
+            ..ok
+        };
+        assert_eq!(check_descriptor(&mul, 0x1000, 0x3000, 1), STATUS_OK);
+        assert_eq!(check_descriptor(&mul, 0x1000, 0x3000, 0), STATUS_BAD_OPCODE);
+        let short = Descriptor { src_len: 63, ..mul };
+        assert_eq!(
+            check_descriptor(&short, 0x1000, 0x3000, 1),
+            STATUS_BAD_LENGTH
+        );
+        let mulmod = Descriptor {
+            opcode: OP_MULMOD,
+            src_len: 96,
+            ..ok
+        };
+        assert_eq!(check_descriptor(&mulmod, 0x1000, 0x3000, 1), STATUS_OK);
         let huge = Descriptor {
             src: u64::MAX - 63,
             ..ok
         };
-        assert_eq!(check_descriptor(&huge, 0, u64::MAX), STATUS_OUT_OF_WINDOW);
+        assert_eq!(
+            check_descriptor(&huge, 0, u64::MAX, 1),
+            STATUS_OUT_OF_WINDOW
+        );
     }
 }

@@ -24,7 +24,9 @@ struct Inputs {
     uint8_t rd_req_ready;
     uint8_t rd_resp_valid;
     uint8_t wr_ready;
-    uint8_t pad[3];
+    uint8_t rd_resp_error;
+    uint8_t wr_error;
+    uint8_t pad;
     uint32_t rd_resp_data[16];
 };
 
@@ -92,6 +94,8 @@ void FN(settle)(void* p, const Inputs* in, Outputs* out) {
     t->rd_resp_valid = in->rd_resp_valid;
     std::memcpy(t->rd_resp_data.data(), in->rd_resp_data, sizeof in->rd_resp_data);
     t->wr_ready = in->wr_ready;
+    t->rd_resp_error = in->rd_resp_error;
+    t->wr_error = in->wr_error;
     t->eval();
     dump(m);
     out->reg_rdata = t->reg_rdata;

@@ -12,7 +12,9 @@ pub(crate) struct Inputs {
     pub rd_req_ready: u8,
     pub rd_resp_valid: u8,
     pub wr_ready: u8,
-    pub pad: [u8; 3],
+    pub rd_resp_error: u8,
+    pub wr_error: u8,
+    pub pad: u8,
     pub rd_resp_data: [u32; 16],
 }
 
