@@ -22,6 +22,7 @@
 #[rustfmt::skip]
 pub mod layout;
 
+pub mod alu;
 pub mod batcher;
 pub mod config;
 pub mod cpu;
@@ -37,7 +38,7 @@ pub mod trie_hasher;
 pub use batcher::{Batcher, BatcherHandle, BatcherStats};
 pub use config::{DmaLayout, DriverConfig};
 pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
-pub use driver::Driver;
+pub use driver::{Driver, Job};
 pub use error::OffloadError;
 pub use transport::Transport;
 pub use trie_hasher::DeviceKeccak;
