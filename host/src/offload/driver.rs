@@ -98,8 +98,6 @@ impl Idle {
     }
 }
 
-/// Keccak-256 on the CPU: the answer every device path must equal.
-
 fn write64(transport: &mut impl Transport, lo: u32, hi: u32, value: u64) {
     transport.write_reg(lo, value as u32);
     transport.write_reg(hi, (value >> 32) as u32);
