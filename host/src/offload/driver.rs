@@ -369,7 +369,7 @@ impl<T: Transport> Driver<T> {
     }
 
     /// [`Driver::run_jobs_or_cpu`] for jobs known to be valid.
-    fn run_valid_jobs_or_cpu(&mut self, jobs: &[Job]) -> Vec<[u8; 32]> {
+    pub(crate) fn run_valid_jobs_or_cpu(&mut self, jobs: &[Job]) -> Vec<[u8; 32]> {
         let cpu: Vec<bool> = jobs
             .iter()
             .map(|job| job.input.len() > self.layout.arena_bytes)

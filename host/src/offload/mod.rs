@@ -30,6 +30,7 @@ pub mod driver;
 pub mod error;
 pub mod kat;
 pub mod ring;
+pub mod runner;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod transport;
@@ -40,6 +41,7 @@ pub use config::{DmaLayout, DriverConfig};
 pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
 pub use driver::{Driver, Job};
 pub use error::OffloadError;
+pub use runner::JobRunner;
 pub use transport::Transport;
 pub use trie_hasher::DeviceKeccak;
 
