@@ -25,10 +25,13 @@ pub mod layout;
 pub mod alu;
 pub mod batcher;
 pub mod config;
+pub mod cost_model;
 pub mod cpu;
 pub mod driver;
 pub mod error;
+pub mod evm_ops;
 pub mod kat;
+pub mod offloader;
 pub mod ring;
 pub mod runner;
 #[cfg(feature = "sim")]
@@ -36,11 +39,13 @@ pub mod sim;
 pub mod transport;
 pub mod trie_hasher;
 
-pub use batcher::{Batcher, BatcherHandle, BatcherStats};
+pub use batcher::{Batcher, BatcherHandle, BatcherStats, OwnedJob};
 pub use config::{DmaLayout, DriverConfig};
+pub use cost_model::CostModel;
 pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
 pub use driver::{Driver, Job};
 pub use error::OffloadError;
+pub use offloader::{EvmOffload, LaneRoute, OffloadStats};
 pub use runner::JobRunner;
 pub use transport::Transport;
 pub use trie_hasher::DeviceKeccak;
