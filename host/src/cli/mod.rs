@@ -3,6 +3,7 @@
 pub mod args;
 pub mod bench;
 pub mod bench_keccak;
+pub mod bench_offload;
 pub mod demo;
 pub mod keccak;
 pub mod mainnet;
