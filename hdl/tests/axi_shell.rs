@@ -30,7 +30,9 @@ const LONG_LENGTHS: [usize; 14] = [
 fn corpus() -> PathBuf {
     let path = std::env::var_os("FPEVM_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
+        });
     assert!(
         path.is_dir(),
         "the shared corpus is missing at {} (clone the project with ../shared beside it, or set \
@@ -45,7 +47,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length: {s}");
+    assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
@@ -72,7 +74,7 @@ fn byte_aligned_kat(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
                 let m = msg.take().expect("MD after Msg");
                 let md = unhex(value);
                 assert_eq!(md.len(), 32, "MD is 32 bytes");
-                if bits % 8 == 0 {
+                if bits.is_multiple_of(8) {
                     let bytes = bits / 8;
                     let m = if bytes == 0 { Vec::new() } else { m };
                     assert_eq!(m.len(), bytes, "Msg of Len = {bits}");
@@ -118,7 +120,11 @@ fn build_bench(dir: &Path) -> (PathBuf, Option<f64>) {
     let tb_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/axi_tb"));
     let tb_src = tb_dir.join("tb.cpp");
     let tb_text = std::fs::read_to_string(&tb_src).expect("read tb.cpp");
-    let stamp = format!("{}\n{}", verilog.len(), keccak_hex(&format!("{verilog}{tb_text}")));
+    let stamp = format!(
+        "{}\n{}",
+        verilog.len(),
+        keccak_hex(&format!("{verilog}{tb_text}"))
+    );
     let binary = dir.join("obj_dir").join("fpevm_shell_tb");
     let stamp_file = dir.join("stamp");
     if binary.exists() && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(&stamp) {
@@ -166,7 +172,11 @@ fn shell_runs_kat_long_messages_registers_and_dma_errors_under_back_pressure() {
     std::fs::create_dir_all(&dir).expect("bench dir");
     let mut vectors = String::new();
     for (msg, md) in &kat {
-        let m = if msg.is_empty() { "-".to_string() } else { hex(msg) };
+        let m = if msg.is_empty() {
+            "-".to_string()
+        } else {
+            hex(msg)
+        };
         vectors += &format!("kat {} {} {}\n", msg.len(), m, hex(md));
     }
     for (i, &len) in LONG_LENGTHS.iter().enumerate() {
@@ -211,7 +221,11 @@ fn shell_runs_kat_long_messages_registers_and_dma_errors_under_back_pressure() {
             (k, v.parse().expect("a number"))
         })
         .collect();
-    let n = |k: &str| *summary.get(k).unwrap_or_else(|| panic!("summary has no {k}"));
+    let n = |k: &str| {
+        *summary
+            .get(k)
+            .unwrap_or_else(|| panic!("summary has no {k}"))
+    };
     assert_eq!(n("failures"), 0);
     assert_eq!(n("kat_total"), KAT_BYTE_ALIGNED as u64);
     assert_eq!(n("kat_fast_ok"), KAT_BYTE_ALIGNED as u64);
@@ -221,7 +235,10 @@ fn shell_runs_kat_long_messages_registers_and_dma_errors_under_back_pressure() {
     assert!(n("regs_total") >= 70 && n("regs_ok") == n("regs_total"));
     assert!(n("err_total") >= 14 && n("err_ok") == n("err_total"));
     // The splitting, limits and orders were exercised, not just allowed.
-    assert!(n("page_end_bursts") > 0, "some bursts stop at a 4 KiB boundary");
+    assert!(
+        n("page_end_bursts") > 0,
+        "some bursts stop at a 4 KiB boundary"
+    );
     assert_eq!(n("max_arlen"), 63, "full 64-beat bursts were issued");
     assert_eq!(n("max_reads_out"), MAX_READ_BURSTS as u64);
     assert_eq!(
