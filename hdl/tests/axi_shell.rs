@@ -5,10 +5,15 @@
 //! valid/payload) and every digest; this test builds it, feeds it the vectors and asserts
 //! its exit status and summary.
 //!
+//! Two shells are tested: the shipped one (default outstanding limits) and one whose read
+//! limit is low enough for the long messages to reach it.
+//!
 //! Vectors: every byte-aligned record of the Keccak team's `ShortMsgKAT_256.txt` (from the
 //! shared corpus, `../shared/corpus` beside the workspace, or `$FPEVM_CORPUS`), and long
 //! messages whose digests `tiny-keccak` computes here.
 
+use fpevm_hdl::shell::axi_read_master::DEFAULT_MAX_READ_BURSTS;
+use fpevm_hdl::shell::axi_write_master::DEFAULT_MAX_WRITES;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,8 +23,11 @@ use tiny_keccak::{Hasher, Keccak};
 /// Engines and rounds per clock of the simulated core: small, for a short build.
 const ENGINES: usize = 2;
 const ROUNDS: usize = 4;
-/// Outstanding read bursts in the simulated shell: low enough that long messages reach it.
-const MAX_READ_BURSTS: usize = 2;
+/// Outstanding read bursts of the tight configuration: low enough that long messages reach
+/// the limit.
+const TIGHT_READ_BURSTS: usize = 2;
+/// Seeds of the bench's random back-pressure; the first one's numbers are printed.
+const SEEDS: [u64; 3] = [0x5eed, 1, 2];
 /// Byte-aligned records in `ShortMsgKAT_256.txt` (`Len` = 0, 8, ..., 2040).
 const KAT_BYTE_ALIGNED: usize = 256;
 /// Lengths of the long messages (several 136-byte blocks, up to a few KiB).
@@ -108,23 +116,19 @@ fn pattern(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Builds the Verilated bench in `dir` unless the same Verilog and bench were built there
-/// before; returns the binary and the build time (None when reused).
-fn build_bench(dir: &Path) -> (PathBuf, Option<f64>) {
+/// Builds the Verilated bench of a shell with `max_read_bursts` outstanding reads (default
+/// write limit) in `dir`, unless the same Verilog and bench were built there before; returns
+/// the binary and the build time (None when reused).
+fn build_bench(dir: &Path, max_read_bursts: usize) -> (PathBuf, Option<f64>) {
     let verilog = fpevm_hdl::verilog::generate_shell_verilog_with_limits(
         ENGINES,
         ROUNDS,
-        MAX_READ_BURSTS,
-        fpevm_hdl::shell::axi_write_master::DEFAULT_MAX_WRITES,
+        max_read_bursts,
+        DEFAULT_MAX_WRITES,
     );
-    let tb_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/axi_tb"));
-    let tb_src = tb_dir.join("tb.cpp");
+    let tb_src = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/axi_tb/tb.cpp"));
     let tb_text = std::fs::read_to_string(&tb_src).expect("read tb.cpp");
-    let stamp = format!(
-        "{}\n{}",
-        verilog.len(),
-        keccak_hex(&format!("{verilog}{tb_text}"))
-    );
+    let stamp = hex(&keccak256(format!("{verilog}{tb_text}").as_bytes()));
     let binary = dir.join("obj_dir").join("fpevm_shell_tb");
     let stamp_file = dir.join("stamp");
     if binary.exists() && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(&stamp) {
@@ -156,20 +160,13 @@ fn build_bench(dir: &Path) -> (PathBuf, Option<f64>) {
     (binary, Some(secs))
 }
 
-fn keccak_hex(s: &str) -> String {
-    hex(&keccak256(s.as_bytes()))
-}
-
-#[test]
-fn shell_runs_kat_long_messages_registers_and_dma_errors_under_back_pressure() {
-    let wall = Instant::now();
+/// Writes the vector file the bench reads: every byte-aligned KAT record, then the long
+/// messages with their digests.
+fn write_vectors(path: &Path) {
     let kat = byte_aligned_kat(&corpus().join("keccak-kat/ShortMsgKAT_256.txt"));
     assert_eq!(kat.len(), KAT_BYTE_ALIGNED, "byte-aligned KAT records");
     // The parser read real digests: the empty message's is the well-known one.
     assert_eq!(hex(&kat[0].1), hex(&keccak256(&[])));
-
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("axi_shell_tb");
-    std::fs::create_dir_all(&dir).expect("bench dir");
     let mut vectors = String::new();
     for (msg, md) in &kat {
         let m = if msg.is_empty() {
@@ -183,69 +180,89 @@ fn shell_runs_kat_long_messages_registers_and_dma_errors_under_back_pressure() {
         let msg = pattern(len, i as u64 + 1);
         vectors += &format!("long {} {} {}\n", len, hex(&msg), hex(&keccak256(&msg)));
     }
+    std::fs::write(path, vectors).expect("write vectors");
+}
+
+/// Builds and runs the bench for each seed, asserts its exit status and the summary numbers
+/// every run must have, and returns the first run's summary.
+fn run_shell(name: &str, max_read_bursts: usize) -> HashMap<String, u64> {
+    let wall = Instant::now();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).expect("bench dir");
     let vector_file = dir.join("vectors.txt");
-    std::fs::write(&vector_file, vectors).expect("write vectors");
-
-    let (binary, build_secs) = build_bench(&dir);
-    let run_start = Instant::now();
-    let out = Command::new(&binary)
-        .arg(&vector_file)
-        .arg("0x5eed")
-        .arg(ENGINES.to_string())
-        .arg(ROUNDS.to_string())
-        .arg(MAX_READ_BURSTS.to_string())
-        .arg(fpevm_hdl::shell::axi_write_master::DEFAULT_MAX_WRITES.to_string())
-        .output()
-        .expect("run the bench");
-    let run_secs = run_start.elapsed().as_secs_f64();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("{stdout}{stderr}");
-    match build_secs {
-        Some(s) => eprintln!("verilator build {s:.1} s"),
-        None => eprintln!("verilator build reused"),
+    write_vectors(&vector_file);
+    let (binary, build_secs) = build_bench(&dir, max_read_bursts);
+    let mut first = None;
+    for seed in SEEDS {
+        let run_start = Instant::now();
+        let out = Command::new(&binary)
+            .arg(&vector_file)
+            .arg(seed.to_string())
+            .arg(ENGINES.to_string())
+            .arg(ROUNDS.to_string())
+            .arg(max_read_bursts.to_string())
+            .arg(DEFAULT_MAX_WRITES.to_string())
+            .output()
+            .expect("run the bench");
+        let run_secs = run_start.elapsed().as_secs_f64();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        eprintln!("{name} seed {seed}: {stdout}{stderr}bench run {run_secs:.2} s");
+        assert!(
+            out.status.success(),
+            "{name} seed {seed}: the bench failed: {stderr}"
+        );
+        let summary: HashMap<String, u64> = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("SUMMARY "))
+            .expect("a SUMMARY line")
+            .split_whitespace()
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').expect("key=value");
+                (k.to_string(), v.parse().expect("a number"))
+            })
+            .collect();
+        let n = |k: &str| {
+            *summary
+                .get(k)
+                .unwrap_or_else(|| panic!("summary has no {k}"))
+        };
+        assert_eq!(n("failures"), 0);
+        assert_eq!(n("kat_total"), KAT_BYTE_ALIGNED as u64);
+        assert_eq!(n("kat_fast_ok"), KAT_BYTE_ALIGNED as u64);
+        assert_eq!(n("kat_bp_ok"), KAT_BYTE_ALIGNED as u64);
+        assert_eq!(n("long_total"), LONG_LENGTHS.len() as u64);
+        assert_eq!(n("long_ok"), LONG_LENGTHS.len() as u64);
+        assert!(n("regs_total") >= 70 && n("regs_ok") == n("regs_total"));
+        assert!(n("err_total") >= 14 && n("err_ok") == n("err_total"));
+        // The splitting and channel orders were exercised, not just allowed.
+        assert!(
+            n("page_end_bursts") > 0,
+            "some bursts stop at a 4 KiB boundary"
+        );
+        assert_eq!(n("max_arlen"), 63, "full 64-beat bursts were issued");
+        assert!(n("max_reads_out") >= 2 && n("max_reads_out") <= max_read_bursts as u64);
+        assert_eq!(n("max_writes_out"), DEFAULT_MAX_WRITES as u64);
+        assert!(n("w_before_aw") > 0 && n("aw_before_w") > 0 && n("aw_with_w") > 0);
+        // Back-pressure slows the run down; it does not change the results.
+        assert!(n("cycles_kat_bp") > n("cycles_kat_fast"));
+        first.get_or_insert(summary);
     }
-    eprintln!(
-        "bench run {run_secs:.1} s, test wall {:.1} s",
-        wall.elapsed().as_secs_f64()
-    );
-    assert!(out.status.success(), "the bench failed: {stderr}");
+    match build_secs {
+        Some(s) => eprintln!("{name}: verilator build {s:.1} s"),
+        None => eprintln!("{name}: verilator build reused"),
+    }
+    eprintln!("{name}: test wall {:.1} s", wall.elapsed().as_secs_f64());
+    first.expect("at least one seed")
+}
 
-    let summary: HashMap<&str, u64> = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("SUMMARY "))
-        .expect("a SUMMARY line")
-        .split_whitespace()
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').expect("key=value");
-            (k, v.parse().expect("a number"))
-        })
-        .collect();
-    let n = |k: &str| {
-        *summary
-            .get(k)
-            .unwrap_or_else(|| panic!("summary has no {k}"))
-    };
-    assert_eq!(n("failures"), 0);
-    assert_eq!(n("kat_total"), KAT_BYTE_ALIGNED as u64);
-    assert_eq!(n("kat_fast_ok"), KAT_BYTE_ALIGNED as u64);
-    assert_eq!(n("kat_bp_ok"), KAT_BYTE_ALIGNED as u64);
-    assert_eq!(n("long_total"), LONG_LENGTHS.len() as u64);
-    assert_eq!(n("long_ok"), LONG_LENGTHS.len() as u64);
-    assert!(n("regs_total") >= 70 && n("regs_ok") == n("regs_total"));
-    assert!(n("err_total") >= 14 && n("err_ok") == n("err_total"));
-    // The splitting, limits and orders were exercised, not just allowed.
-    assert!(
-        n("page_end_bursts") > 0,
-        "some bursts stop at a 4 KiB boundary"
-    );
-    assert_eq!(n("max_arlen"), 63, "full 64-beat bursts were issued");
-    assert_eq!(n("max_reads_out"), MAX_READ_BURSTS as u64);
-    assert_eq!(
-        n("max_writes_out"),
-        fpevm_hdl::shell::axi_write_master::DEFAULT_MAX_WRITES as u64
-    );
-    assert!(n("w_before_aw") > 0 && n("aw_before_w") > 0 && n("aw_with_w") > 0);
-    // Back-pressure slows the run down; it does not change the results.
-    assert!(n("cycles_kat_bp") > n("cycles_kat_fast"));
+#[test]
+fn shipped_shell_runs_kat_long_messages_registers_and_dma_errors_under_back_pressure() {
+    run_shell("axi_shell_default", DEFAULT_MAX_READ_BURSTS);
+}
+
+#[test]
+fn tight_read_limit_is_reached_and_respected() {
+    let summary = run_shell("axi_shell_tight", TIGHT_READ_BURSTS);
+    assert_eq!(summary["max_reads_out"], TIGHT_READ_BURSTS as u64);
 }
