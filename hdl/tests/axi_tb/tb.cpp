@@ -657,8 +657,13 @@ static void error_test(bool read_side, uint64_t *next) {
     uint64_t tag;
     uint8_t status;
     err_expect(lite_read(REG_STATUS) & STATUS_BIT_DMA_ERROR, "DMA_ERROR set");
-    err_expect(!next_completion(&tag, &status), "no completion after the failed access");
-    err_expect(lite_read(REG_CQ_TAIL) == 0, "CQ_TAIL not advanced");
+    // A failed read always stops the job's completion. A failed result write stops it only
+    // when the write master waits for each B before taking the next write (one outstanding
+    // write, the shipped default); with more, the completion may already be posted.
+    if (read_side || max_writes == 1) {
+        err_expect(!next_completion(&tag, &status), "no completion after the failed access");
+        err_expect(lite_read(REG_CQ_TAIL) == 0, "CQ_TAIL not advanced");
+    }
     err_expect(lite_read(REG_SQ_TAIL) == 1, "descriptor was fetched");
     bad_read_lo = bad_read_hi = bad_write_lo = bad_write_hi = 0;
     reset_and_program();
