@@ -6,8 +6,10 @@
 //!   boundary: each burst runs to the end of the request or of the 4 KiB page, whichever
 //!   comes first. Request addresses are 64-byte aligned (the core's rule), so every burst is.
 //! - At most `max_bursts` bursts are outstanding (AR accepted, last R beat not yet taken).
-//!   F1's shell allows 32 outstanding PCIM reads (5-bit tags; the later small shell, 64);
-//!   the shell top uses [`DEFAULT_MAX_READ_BURSTS`].
+//!   F1's shell allows 32 outstanding PCIM reads (aws-fpga, AWS Shell Interface
+//!   Specification: "5-bit ARID (32 outstanding read transactions maximum)"; the later small
+//!   shell raised it to 64, release notes 1.6.0); the shell top uses
+//!   [`DEFAULT_MAX_READ_BURSTS`].
 //! - Every burst carries ARID 0, so AXI returns the bursts in the order they were issued and
 //!   the R beats go to `rd_resp_*` as they come, in order, one beat per handshake
 //!   (`rready` is the core's `rd_resp_ready`). A beat's `rd_resp_error` is set when its RRESP

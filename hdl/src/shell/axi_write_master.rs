@@ -17,7 +17,8 @@
 //!   contract promises. With more than one write in flight, a completion could be posted
 //!   before the error of its result write returns; hence [`DEFAULT_MAX_WRITES`] is 1. The
 //!   core issues two writes per job while its fetcher spends two read round trips per job,
-//!   so the fence costs little throughput.
+//!   so the fence costs little throughput (in the test bench's random-latency memory model,
+//!   the KAT run takes about 7% more cycles than with 4 writes in flight).
 
 use rust_hdl::prelude::*;
 
