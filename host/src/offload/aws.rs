@@ -27,7 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-/// Frequency of `clk_main_a0`, the core's clock, in the default clock recipe of F1 and F2.
+/// Frequency of `clk_main_a0`, the core's clock: 250 MHz on F2, and on F1 with clock recipe A1
+/// (the F1 build's default A0 gives 125 MHz). Only [`Transport::advance`]'s waits use it;
+/// timeouts count the core's own `CYCLES`.
 pub const CLOCK_HZ: u64 = 250_000_000;
 /// Environment variable choosing the slot `--device aws` opens (default 0).
 pub const SLOT_ENV: &str = "FPEVM_AWS_SLOT";
