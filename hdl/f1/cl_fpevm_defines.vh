@@ -1,7 +1,8 @@
 // cl_fpevm_defines.vh: the PCI ids the fpevm custom logic reports to the AWS shell
-// (cl_sh_id0/cl_sh_id1). They must equal the ids given to `aws ec2 create-fpga-image`
-// (--pci-vendor-id, --pci-device-id, --pci-subsystem-id, --pci-subsystem-vendor-id), or the
-// load fails with cl-id-mismatch. Vendor 0x1D0F is Amazon's, as in the HDK's examples.
+// (cl_sh_id0/cl_sh_id1). The AFI records them when it is created from the design checkpoint;
+// `fpevm device list` and `fpga-describe-local-image` show them once it is loaded, and a CL
+// that reports other ids at load time fails with cl-id-mismatch. Vendor 0x1D0F is Amazon's,
+// as in the HDK's examples; the device id 0xF0E7 is this project's choice.
 `ifndef CL_FPEVM_DEFINES
 `define CL_FPEVM_DEFINES
 
