@@ -59,11 +59,9 @@ fn main() {
                     "#include <fpga_pci.h>\n#include <fpga_mgmt.h>\n",
                 )
                 .clang_arg(format!("-I{}", include.display()));
-            println!("cargo:rustc-cfg=fpevm_sdk_headers");
         }
         None => builder = builder.header("include/fpevm_aws_sdk.h"),
     }
-    println!("cargo:rustc-check-cfg=cfg(fpevm_sdk_headers)");
     for function in FUNCTIONS {
         builder = builder.allowlist_function(function);
     }
