@@ -51,6 +51,20 @@ pub fn run(_args: &DeviceCommand) -> Result<Tally, String> {
         .into())
 }
 
+#[cfg(all(test, not(feature = "aws")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_the_aws_feature_the_command_says_how_to_get_it() {
+        let args = DeviceCommand {
+            action: DeviceAction::List { slots: 8 },
+        };
+        let message = run(&args).expect_err("no aws transport in this build");
+        assert!(message.contains("--features aws"), "{message}");
+    }
+}
+
 /// Runs the command; returns the tally of its checks.
 #[cfg(feature = "aws")]
 pub fn run(args: &DeviceCommand) -> Result<Tally, String> {
