@@ -37,6 +37,10 @@ pub const SLOT_ENV: &str = "FPEVM_AWS_SLOT";
 const MAX_ADVANCE_WAIT: Duration = Duration::from_millis(1);
 /// Waits shorter than this spin; longer ones sleep.
 const SPIN_LIMIT: Duration = Duration::from_micros(50);
+/// Longest wait for the core to finish a soft reset when the device is closed.
+const RESET_WAIT: Duration = Duration::from_millis(10);
+/// Reads of a split 64-bit counter before its last reading is taken as it is.
+const COUNTER_TRIES: usize = 3;
 
 /// Why the aws transport could not open or serve a slot.
 #[derive(Debug, Error)]
@@ -358,25 +362,49 @@ impl AwsDevice {
     }
 
     /// Reads a 64-bit counter split in `_LO`/`_HI` registers: `HI, LO, HI`, retried while
-    /// the two `HI` reads differ (the layout's rule).
+    /// the two `HI` reads differ (the layout's rule). `HI` moves once per 2^32 counts, so a
+    /// second try agrees unless the registers are broken; after [`COUNTER_TRIES`] the last
+    /// reading is returned.
     fn counter(&self, lo: u32, hi: u32) -> Result<u64, SdkError> {
-        loop {
+        let mut value = 0;
+        for _ in 0..COUNTER_TRIES {
             let h1 = self.bar.peek(u64::from(hi))?;
             let l = self.bar.peek(u64::from(lo))?;
             let h2 = self.bar.peek(u64::from(hi))?;
+            value = (u64::from(h2) << 32) | u64::from(l);
             if h1 == h2 {
-                return Ok((u64::from(h1) << 32) | u64::from(l));
+                break;
             }
         }
+        Ok(value)
+    }
+
+    /// Soft-resets the core and waits (at most [`RESET_WAIT`]) until it reports neither a
+    /// reset in progress nor work in flight, so that it masters no DMA memory afterwards.
+    fn quiesce(&self) -> Result<(), SdkError> {
+        let status = u64::from(layout::REG_STATUS);
+        self.bar
+            .poke(u64::from(layout::REG_CONTROL), layout::CONTROL_SOFT_RESET)?;
+        let start = Instant::now();
+        while start.elapsed() < RESET_WAIT {
+            let s = self.bar.peek(status)?;
+            if s & (layout::STATUS_BIT_RESETTING | layout::STATUS_BIT_BUSY) == 0 {
+                return Ok(());
+            }
+            std::hint::spin_loop();
+        }
+        Ok(())
     }
 }
 
 impl Drop for AwsDevice {
+    /// Stops the core mastering the DMA memory before the memory is unmapped (the fields
+    /// drop after this): a huge page freed while the core still wrote into it could already
+    /// belong to another process.
     fn drop(&mut self) {
-        // Stop the core mastering the DMA memory before it is unmapped.
-        let _ = self
-            .bar
-            .poke(u64::from(layout::REG_CONTROL), layout::CONTROL_SOFT_RESET);
+        if let Err(e) = self.quiesce() {
+            tracing::error!(slot = self.slot(), "soft reset on close failed: {e}");
+        }
     }
 }
 
