@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_keccak;
 pub mod bench_offload;
 pub mod demo;
+pub mod device;
 pub mod keccak;
 pub mod mainnet;
 pub mod progress;

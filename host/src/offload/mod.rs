@@ -23,6 +23,8 @@
 pub mod layout;
 
 pub mod alu;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod batcher;
 pub mod config;
 pub mod cost_model;
@@ -67,8 +69,13 @@ pub fn open_device(kind: DeviceKind) -> Result<Box<dyn Transport>, OffloadError>
         DeviceKind::Sim => Err(OffloadError::Unavailable(
             "the simulated core is not built into this binary (feature `sim`)",
         )),
+        #[cfg(feature = "aws")]
+        DeviceKind::Aws => Ok(Box::new(aws::open_for_driver(
+            DriverConfig::default().dma_bytes()?,
+        )?)),
+        #[cfg(not(feature = "aws"))]
         DeviceKind::Aws => Err(OffloadError::Unavailable(
-            "the aws transport is not built into this binary yet",
+            "the aws transport is not built into this binary (feature `aws`)",
         )),
     }
 }
