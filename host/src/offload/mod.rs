@@ -29,6 +29,7 @@ pub mod cpu;
 pub mod driver;
 pub mod error;
 pub mod kat;
+pub mod pool;
 pub mod ring;
 pub mod runner;
 #[cfg(feature = "sim")]
@@ -40,7 +41,8 @@ pub use batcher::{Batcher, BatcherHandle, BatcherStats};
 pub use config::{DmaLayout, DriverConfig};
 pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
 pub use driver::{Driver, Job};
-pub use error::OffloadError;
+pub use error::{FaultCounts, OffloadError};
+pub use pool::{DevicePool, PoolStats};
 pub use runner::JobRunner;
 pub use transport::Transport;
 pub use trie_hasher::DeviceKeccak;
