@@ -111,6 +111,11 @@ fn survives(fault: Fault, counted: fn(&FaultCounts) -> u64, took: fn(&FaultStats
     assert_eq!(d.faults(), 1, "{fault:?}: {counts:?}");
     assert_eq!(counted(&counts), 1, "{fault:?}: {counts:?}");
     assert_eq!(counts.total(), 1, "{fault:?}: only that kind: {counts:?}");
+    eprintln!(
+        "{fault:?}: {} jobs on the core in {} cycles",
+        d.device_jobs(),
+        d.transport().cycles()
+    );
     assert_healthy_and_right(&mut d, 2);
     assert_eq!(d.faults(), 1, "no fault afterwards");
 }
