@@ -91,7 +91,10 @@ fn assert_healthy_and_right(d: &mut Driver<SimDevice>, salt: usize) {
     // Strict: every job on the core, so ALU jobs only if it has ALUs.
     let jobs = batch.jobs_with_alu(d.alus() > 0);
     let before = d.device_jobs();
-    assert_eq!(d.run_jobs(&jobs).expect("a clean run"), batch.expected(&jobs));
+    assert_eq!(
+        d.run_jobs(&jobs).expect("a clean run"),
+        batch.expected(&jobs)
+    );
     assert!(d.device_jobs() - before >= 150, "the core ran the batch");
     assert_eq!(d.transport().dma_stats().violations, 0);
 }
@@ -105,7 +108,11 @@ fn survives(fault: Fault, counted: fn(&FaultCounts) -> u64, took: fn(&FaultStats
     let batch = Batch::new(300, 1);
     let jobs = batch.jobs();
     let got = d.run_jobs_or_cpu(&jobs).expect("valid jobs");
-    assert_eq!(got, batch.expected(&jobs), "{fault:?}: results equal the CPU's");
+    assert_eq!(
+        got,
+        batch.expected(&jobs),
+        "{fault:?}: results equal the CPU's"
+    );
     let counts = d.fault_counts();
     assert_eq!(took(&injected(&mut d)), 1, "{fault:?} took effect");
     assert_eq!(d.faults(), 1, "{fault:?}: {counts:?}");
@@ -182,7 +189,9 @@ fn a_write_error_after_the_last_completion_is_caught_before_the_results_are_trus
     let mut d = driver();
     let input = b"the result never reached memory".to_vec();
     d.transport_mut().core_mut().inject(late);
-    let err = d.keccak_batch(&[&input]).expect_err("the result is not trusted");
+    let err = d
+        .keccak_batch(&[&input])
+        .expect_err("the result is not trusted");
     assert!(matches!(err, OffloadError::DmaError { .. }), "{err}");
     assert_eq!(injected(&mut d).write_errors, 1);
 
@@ -194,13 +203,18 @@ fn a_write_error_after_the_last_completion_is_caught_before_the_results_are_trus
     assert_healthy_and_right(&mut d, 3);
 }
 
+/// Whether an error is the one expected.
+type IsError = fn(&OffloadError) -> bool;
+
 #[test]
 fn strict_runs_report_each_fault_as_its_typed_error() {
     let mut d = driver();
     let batch = Batch::new(200, 4);
     let jobs = batch.jobs_with_alu(d.alus() > 0);
-    let cases: [(FaultKind, fn(&OffloadError) -> bool); 4] = [
-        (FaultKind::Hang, |e| matches!(e, OffloadError::Timeout { .. })),
+    let cases: [(FaultKind, IsError); 4] = [
+        (FaultKind::Hang, |e| {
+            matches!(e, OffloadError::Timeout { .. })
+        }),
         (FaultKind::WrongTag, |e| {
             matches!(e, OffloadError::BadCompletion(_))
         }),
@@ -233,7 +247,10 @@ fn a_device_gone_is_marked_unhealthy_and_skipped_until_it_recovers() {
         .inject(Fault::new(FaultKind::Gone, Trigger::Completions(100)));
     let batch = Batch::new(300, 6);
     let jobs = batch.jobs();
-    assert_eq!(d.run_jobs_or_cpu(&jobs).expect("valid"), batch.expected(&jobs));
+    assert_eq!(
+        d.run_jobs_or_cpu(&jobs).expect("valid"),
+        batch.expected(&jobs)
+    );
     let counts = d.fault_counts();
     assert_eq!((counts.halts, d.faults()), (1, 1), "{counts:?}");
     assert_eq!(counts.failed_resets, 1, "{counts:?}");
@@ -243,7 +260,10 @@ fn a_device_gone_is_marked_unhealthy_and_skipped_until_it_recovers() {
     let cycles = d.transport().cycles();
     let next = Batch::new(100, 7);
     let jobs = next.jobs();
-    assert_eq!(d.run_jobs_or_cpu(&jobs).expect("valid"), next.expected(&jobs));
+    assert_eq!(
+        d.run_jobs_or_cpu(&jobs).expect("valid"),
+        next.expected(&jobs)
+    );
     assert_eq!(d.transport().cycles(), cycles, "the device was left alone");
     assert_eq!(d.faults(), 1);
 

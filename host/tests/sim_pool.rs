@@ -65,7 +65,10 @@ fn three_cores_give_the_results_of_one_core_and_of_the_cpu() {
     assert_eq!(pooled, single, "pool equals one device");
     assert_eq!(pooled, cpu(&jobs), "pool equals the CPU");
     let stats = p.stats();
-    assert_eq!((stats.devices_in, stats.devices_out, stats.cpu_jobs), (3, 0, 0));
+    assert_eq!(
+        (stats.devices_in, stats.devices_out, stats.cpu_jobs),
+        (3, 0, 0)
+    );
     assert_eq!(stats.jobs_per_device, vec![200, 200, 200], "spread evenly");
     assert_eq!(p.faults(), 0);
     assert_eq!(p.device_jobs(), 600, "the cores' own counters");
@@ -80,7 +83,11 @@ fn one_core_hanging_mid_batch_changes_nothing_and_is_taken_out() {
     let data = inputs(600, 2);
     let jobs = jobs(&data);
     let mut p = pool(3);
-    inject(&mut p, 1, Fault::new(FaultKind::Hang, Trigger::Completions(60)));
+    inject(
+        &mut p,
+        1,
+        Fault::new(FaultKind::Hang, Trigger::Completions(60)),
+    );
     assert_eq!(p.run_valid(&jobs), cpu(&jobs));
     let stats = p.stats();
     assert!(!p.is_in(1) && p.is_in(0) && p.is_in(2), "{stats:?}");
@@ -108,16 +115,31 @@ fn every_core_failing_still_gives_right_results() {
     let data = inputs(600, 4);
     let jobs = jobs(&data);
     let mut p = pool(3);
-    inject(&mut p, 0, Fault::new(FaultKind::Hang, Trigger::Completions(40)));
-    inject(&mut p, 1, Fault::new(FaultKind::ReadError, Trigger::ReadBeats(200)));
-    inject(&mut p, 2, Fault::new(FaultKind::Gone, Trigger::Completions(80)));
+    inject(
+        &mut p,
+        0,
+        Fault::new(FaultKind::Hang, Trigger::Completions(40)),
+    );
+    inject(
+        &mut p,
+        1,
+        Fault::new(FaultKind::ReadError, Trigger::ReadBeats(200)),
+    );
+    inject(
+        &mut p,
+        2,
+        Fault::new(FaultKind::Gone, Trigger::Completions(80)),
+    );
     assert_eq!(p.run_valid(&jobs), cpu(&jobs));
     let stats = p.stats();
     assert_eq!((stats.devices_in, stats.devices_out), (0, 3), "{stats:?}");
     let f = stats.faults;
     assert_eq!((f.timeouts, f.dma_errors, f.halts), (1, 1, 1), "{f:?}");
     assert!(stats.cpu_jobs > 0, "{stats:?}");
-    assert_eq!(stats.jobs_per_device.iter().sum::<u64>() + stats.cpu_jobs, 600);
+    assert_eq!(
+        stats.jobs_per_device.iter().sum::<u64>() + stats.cpu_jobs,
+        600
+    );
     // With no device left, the CPU does it all.
     assert_eq!(p.run_valid(&jobs[..50]), cpu(&jobs[..50]));
     assert_eq!(p.stats().cpu_jobs, stats.cpu_jobs + 50);

@@ -332,7 +332,11 @@ impl SimCore {
         // A self-reset waits for a cycle in which the host writes no register.
         if self.inputs.reg_wr == 0 && self.faults.take(|k| k == FaultKind::SelfReset).is_some() {
             self.faults.stats.self_resets += 1;
-            let saved = (self.inputs.reg_wr, self.inputs.reg_addr, self.inputs.reg_wdata);
+            let saved = (
+                self.inputs.reg_wr,
+                self.inputs.reg_addr,
+                self.inputs.reg_wdata,
+            );
             self.inputs.reg_wr = 1;
             self.inputs.reg_addr = fault::regs::CONTROL as u8;
             self.inputs.reg_wdata = fault::regs::SOFT_RESET;
@@ -368,7 +372,11 @@ impl SimCore {
             };
             self.inputs.rd_resp_error = u8::from(read_error);
         }
-        if self.faults.late_error_at.is_some_and(|at| at <= self.cycles) {
+        if self
+            .faults
+            .late_error_at
+            .is_some_and(|at| at <= self.cycles)
+        {
             self.faults.late_error_at = None;
             self.inputs.wr_error = 1;
         }
@@ -438,7 +446,11 @@ impl SimCore {
         unsafe { (self.variant.tick)(self.model.as_ptr()) };
         self.cycles += 1;
         if let Some((wr, addr, wdata)) = restore {
-            (self.inputs.reg_wr, self.inputs.reg_addr, self.inputs.reg_wdata) = (wr, addr, wdata);
+            (
+                self.inputs.reg_wr,
+                self.inputs.reg_addr,
+                self.inputs.reg_wdata,
+            ) = (wr, addr, wdata);
         }
         self.faults.count(events);
     }

@@ -79,13 +79,17 @@ fn submit(core: &mut SimCore, first: usize, n: usize) -> Vec<Vec<u8>> {
 
 fn completion(core: &mut SimCore, index: u32) -> Completion {
     let at = off(slot_addr(CQ, index, RING));
-    let entry: [u8; 64] = core.memory().bytes()[at..at + 64].try_into().expect("64 bytes");
+    let entry: [u8; 64] = core.memory().bytes()[at..at + 64]
+        .try_into()
+        .expect("64 bytes");
     Completion::decode(&entry)
 }
 
 fn result(core: &mut SimCore, i: usize) -> [u8; 32] {
     let at = off(RESULTS) + 32 * i;
-    core.memory().bytes()[at..at + 32].try_into().expect("32 bytes")
+    core.memory().bytes()[at..at + 32]
+        .try_into()
+        .expect("32 bytes")
 }
 
 /// Steps until `done` holds (checked every 8 cycles), at most `limit` cycles.
@@ -103,7 +107,9 @@ fn step_until(core: &mut SimCore, limit: u64, mut done: impl FnMut(&mut SimCore)
 fn soft_reset(core: &mut SimCore) {
     core.write_reg(REG_CONTROL, CONTROL_SOFT_RESET);
     assert!(
-        step_until(core, 10_000, |c| c.read_reg(REG_STATUS) & STATUS_BIT_RESETTING == 0),
+        step_until(core, 10_000, |c| c.read_reg(REG_STATUS)
+            & STATUS_BIT_RESETTING
+            == 0),
         "the soft reset finishes"
     );
 }
@@ -143,7 +149,11 @@ fn a_hang_stops_the_core_until_a_soft_reset_which_drains_the_withheld_reads() {
     assert_eq!(tail, 3, "the hang began after the third completion");
     assert_eq!(core.read_reg(REG_CQ_TAIL), tail, "no completion while hung");
     assert_eq!(core.stats().read_beats, beats, "no read beat while hung");
-    assert_ne!(core.read_reg(REG_STATUS) & STATUS_BIT_BUSY, 0, "work in flight");
+    assert_ne!(
+        core.read_reg(REG_STATUS) & STATUS_BIT_BUSY,
+        0,
+        "work in flight"
+    );
     assert_eq!(core.fault_stats().hangs, 1);
     soft_reset(&mut core);
     assert!(!core.is_stalled());
@@ -185,7 +195,11 @@ fn a_wrong_tag_and_a_wrong_phase_land_in_the_completion_ring() {
             let tag = u64::from(kind == FaultKind::WrongTag);
             (tag, 1 - tag, 1)
         });
-        assert_eq!(core.read_reg(REG_STATUS), 0, "the core itself noticed nothing");
+        assert_eq!(
+            core.read_reg(REG_STATUS),
+            0,
+            "the core itself noticed nothing"
+        );
     }
 }
 
@@ -205,7 +219,11 @@ fn a_failed_read_sets_the_dma_error_and_stops_completions_until_reset() {
     );
     core.step(20_000);
     assert!(tail < 30, "the batch did not finish: {tail}");
-    assert_eq!(core.read_reg(REG_CQ_TAIL), tail, "no completion after the error");
+    assert_eq!(
+        core.read_reg(REG_CQ_TAIL),
+        tail,
+        "no completion after the error"
+    );
     assert_eq!(core.read_reg(REG_SQ_TAIL), sq_tail, "no descriptor fetched");
     assert_eq!(core.stats().read_requests, beats, "no read request");
     // Every completion written is of a job whose result is right.
@@ -296,7 +314,10 @@ fn a_core_that_resets_itself_drops_its_jobs_and_comes_back_disabled() {
     let mut core = core();
     core.inject(Fault::new(FaultKind::SelfReset, Trigger::Completions(5)));
     submit(&mut core, 0, 30);
-    assert!(step_until(&mut core, 50_000, |c| c.fault_stats().self_resets == 1));
+    assert!(step_until(&mut core, 50_000, |c| c
+        .fault_stats()
+        .self_resets
+        == 1));
     assert!(step_until(&mut core, 10_000, |c| c.read_reg(REG_STATUS) == 0));
     core.step(5_000);
     assert_eq!(core.read_reg(REG_CONTROL) & CONTROL_ENABLE, 0, "disabled");
@@ -332,7 +353,10 @@ fn a_fault_waits_for_its_trigger() {
     let start = core.cycles();
     assert!(step_until(&mut core, 5_000, |c| c.is_stalled()));
     let at = core.cycles() - start;
-    assert!((1000..1000 + 8 + 16).contains(&at), "hung after {at} cycles");
+    assert!(
+        (1000..1000 + 8 + 16).contains(&at),
+        "hung after {at} cycles"
+    );
     assert_eq!(core.faults_pending(), 0, "spent");
 }
 

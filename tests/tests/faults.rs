@@ -123,7 +123,11 @@ fn block_survives(fault: Fault, counted: fn(&FaultCounts) -> u64, took: fn(&Faul
     let injected = d.transport_mut().core_mut().fault_stats();
     assert_eq!(took(&injected), 1, "{fault:?}: {injected:?}");
     assert_eq!(counted(&counts), 1, "{fault:?}: {counts:?}");
-    assert_eq!((counts.total(), d.faults()), (1, 1), "{fault:?}: {counts:?}");
+    assert_eq!(
+        (counts.total(), d.faults()),
+        (1, 1),
+        "{fault:?}: {counts:?}"
+    );
     assert!(d.is_healthy());
     let jobs = d.device_jobs();
     assert!(jobs > 50, "the core hashed: {jobs} jobs");
@@ -207,5 +211,9 @@ fn device_gone_through_device_keccak() {
     let driver = Driver::new(device, config()).expect("driver");
     let hasher = Arc::new(DeviceKeccak::new(driver));
     run_chain(hasher.clone());
-    assert_eq!(hasher.faults(), 1, "one fault, then the device was left alone");
+    assert_eq!(
+        hasher.faults(),
+        1,
+        "one fault, then the device was left alone"
+    );
 }

@@ -91,12 +91,9 @@ impl<T: Transport> DevicePool<T> {
         PoolStats {
             devices_in,
             devices_out: self.members.len() - devices_in,
-            faults: self
-                .members
-                .iter()
-                .fold(FaultCounts::default(), |sum, m| {
-                    sum.plus(&m.driver.fault_counts())
-                }),
+            faults: self.members.iter().fold(FaultCounts::default(), |sum, m| {
+                sum.plus(&m.driver.fault_counts())
+            }),
             jobs_per_device: self.members.iter().map(|m| m.jobs).collect(),
             cpu_jobs: self.cpu_jobs,
         }
