@@ -54,28 +54,33 @@ fn inject(pool: &mut DevicePool<SimDevice>, device: usize, fault: Fault) {
 }
 
 #[test]
-fn three_cores_give_the_results_of_one_core_and_of_the_cpu() {
+fn two_to_four_cores_give_the_results_of_one_core_and_of_the_cpu() {
     let data = inputs(600, 1);
     let jobs = jobs(&data);
     let mut one = driver();
     let single = one.run_jobs(&jobs).expect("one core");
-    let mut p = pool(3);
-    assert_eq!(p.name(), "pool(sim x 3)");
-    let pooled = p.run_valid(&jobs);
-    assert_eq!(pooled, single, "pool equals one device");
-    assert_eq!(pooled, cpu(&jobs), "pool equals the CPU");
-    let stats = p.stats();
-    assert_eq!(
-        (stats.devices_in, stats.devices_out, stats.cpu_jobs),
-        (3, 0, 0)
-    );
-    assert_eq!(stats.jobs_per_device, vec![200, 200, 200], "spread evenly");
-    assert_eq!(p.faults(), 0);
-    assert_eq!(p.device_jobs(), 600, "the cores' own counters");
-    // Fewer jobs than devices, and none at all.
-    let few = &jobs[..2];
-    assert_eq!(p.run_valid(few), cpu(few));
-    assert!(p.run_valid(&[]).is_empty());
+    assert_eq!(single, cpu(&jobs), "one core equals the CPU");
+    for n in 2..=4 {
+        let mut p = pool(n);
+        assert_eq!(p.name(), format!("pool(sim x {n})"));
+        assert_eq!(p.run_valid(&jobs), single, "{n} cores equal one");
+        let stats = p.stats();
+        assert_eq!(
+            (stats.devices_in, stats.devices_out, stats.cpu_jobs),
+            (n, 0, 0)
+        );
+        assert_eq!(
+            stats.jobs_per_device,
+            vec![600 / n as u64; n],
+            "spread evenly over {n}"
+        );
+        assert_eq!(p.faults(), 0);
+        assert_eq!(p.device_jobs(), 600, "the cores' own counters");
+        // Fewer jobs than devices, and none at all.
+        let few = &jobs[..n - 1];
+        assert_eq!(p.run_valid(few), cpu(few));
+        assert!(p.run_valid(&[]).is_empty());
+    }
 }
 
 #[test]
