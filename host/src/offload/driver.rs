@@ -9,10 +9,24 @@
 //! Tags come from a counter that never repeats within 2^64 jobs, so a completion left over from
 //! an earlier chunk can never pass for one of the current chunk. After any error the driver
 //! soft-resets the device and reprograms it, so the next batch starts clean.
+//!
+//! Faults and how each is noticed (a result is trusted only when none of these fired):
+//! - a hang: no completion for `timeout_cycles` ([`OffloadError::Timeout`]);
+//! - a bad completion: a tag not in flight or seen twice, or an entry the core reports written
+//!   (`CQ_TAIL`) whose phase bit stays stale ([`OffloadError::BadCompletion`]);
+//! - a failed DMA read or write: `STATUS_BIT_DMA_ERROR`, read whenever a poll brings nothing
+//!   and once more after a chunk's last completion, because a write's error may arrive after
+//!   the job's completion ([`OffloadError::DmaError`]);
+//! - a core that reset itself: it reads disabled ([`OffloadError::DeviceReset`]);
+//! - a configuration halt, or a device gone (registers all ones).
+//!
+//! The driver then soft-resets the core and the jobs not done run on the CPU. A device whose
+//! reset fails is unhealthy ([`Driver::is_healthy`]): its jobs go straight to the CPU until
+//! [`Driver::recover`] succeeds.
 
 use super::alu;
 use super::config::{DmaLayout, DriverConfig};
-use super::error::OffloadError;
+use super::error::{FaultCounts, OffloadError};
 use super::layout::{self, Completion, Descriptor, ENTRY_BYTES, RESULT_BYTES};
 use super::ring::Rings;
 use super::transport::Transport;
@@ -56,7 +70,20 @@ pub struct Driver<T: Transport> {
     rings: Rings,
     next_tag: u64,
     faults: u64,
+    counts: FaultCounts,
     needs_reset: bool,
+    healthy: bool,
+    /// The core's ALU count (`REG_ALUS`): ALU jobs run on the CPU when it has none.
+    alus: u32,
+}
+
+/// What a run on the device left: each job's result, `None` for jobs a device fault left
+/// pending, and the fault (already counted, logged and followed by a soft reset).
+pub(crate) struct Partial {
+    /// Results in job order.
+    pub results: Vec<Option<[u8; RESULT_BYTES]>>,
+    /// The fault that stopped the run.
+    pub fault: Option<OffloadError>,
 }
 
 /// A valid job's result on the CPU (the device contract's reference).
@@ -126,6 +153,7 @@ impl<T: Transport> Driver<T> {
         let rings = Rings::new(config.ring_size).ok_or_else(|| internal("ring size"))?;
         // `plan` checked that `base + dma_len` does not wrap; the window bounds are 64-aligned.
         let window = (base, base + (dma_len / ENTRY_BYTES * ENTRY_BYTES) as u64);
+        let alus = transport.read_reg(layout::REG_ALUS);
         let mut driver = Self {
             transport,
             config,
@@ -134,7 +162,10 @@ impl<T: Transport> Driver<T> {
             rings,
             next_tag: 0,
             faults: 0,
+            counts: FaultCounts::default(),
             needs_reset: true,
+            healthy: true,
+            alus,
         };
         driver.reset()?;
         Ok(driver)
@@ -165,9 +196,31 @@ impl<T: Transport> Driver<T> {
         self.window
     }
 
-    /// Batches that fell back to the CPU because of a device error.
+    /// Batches that fell back to the CPU (or, in a pool, to other devices) because of a
+    /// device error.
     pub fn faults(&self) -> u64 {
         self.faults
+    }
+
+    /// Device faults by kind, and the soft resets that failed.
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.counts
+    }
+
+    /// False once a soft reset failed: the device gets no more jobs (they run on the CPU)
+    /// until [`Driver::recover`] succeeds.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy
+    }
+
+    /// Tries to bring an unhealthy device back with a soft reset.
+    pub fn recover(&mut self) -> Result<(), OffloadError> {
+        self.reset()
+    }
+
+    /// The core's number of 256-bit ALUs, read when the driver started.
+    pub fn alus(&self) -> u32 {
+        self.alus
     }
 
     /// The core's completed-job counter (`JOBS`), read `HI, LO, HI` and retried when the two
@@ -192,8 +245,15 @@ impl<T: Transport> Driver<T> {
     }
 
     /// Soft-resets the core (dropping every job in flight), waits for it to finish, and
-    /// reprograms rings and window with zeroed rings.
+    /// reprograms rings and window with zeroed rings. The device is healthy afterwards exactly
+    /// when this succeeds.
     pub fn reset(&mut self) -> Result<(), OffloadError> {
+        let result = self.try_reset();
+        self.healthy = result.is_ok();
+        result
+    }
+
+    fn try_reset(&mut self) -> Result<(), OffloadError> {
         self.needs_reset = true;
         self.transport
             .write_reg(layout::REG_CONTROL, layout::CONTROL_SOFT_RESET);
@@ -211,14 +271,17 @@ impl<T: Transport> Driver<T> {
         self.program()?;
         self.rings.reset();
         let status = self.transport.read_reg(layout::REG_STATUS);
-        if status & layout::STATUS_BIT_CONFIG_ERROR != 0 {
-            return Err(OffloadError::Halted { status });
+        let errors = layout::STATUS_BIT_CONFIG_ERROR | layout::STATUS_BIT_DMA_ERROR;
+        if status & errors != 0 {
+            return Err(OffloadError::ResetFailed(format!(
+                "STATUS reads {status:#x} after the reset"
+            )));
         }
         let sq_tail = self.transport.read_reg(layout::REG_SQ_TAIL);
         let cq_tail = self.transport.read_reg(layout::REG_CQ_TAIL);
         if sq_tail != 0 || cq_tail != 0 {
-            return Err(OffloadError::Device(format!(
-                "soft reset left SQ_TAIL = {sq_tail}, CQ_TAIL = {cq_tail}"
+            return Err(OffloadError::ResetFailed(format!(
+                "SQ_TAIL = {sq_tail}, CQ_TAIL = {cq_tail} after the reset"
             )));
         }
         self.needs_reset = false;
@@ -370,35 +433,69 @@ impl<T: Transport> Driver<T> {
 
     /// [`Driver::run_jobs_or_cpu`] for jobs known to be valid.
     pub(crate) fn run_valid_jobs_or_cpu(&mut self, jobs: &[Job]) -> Vec<[u8; 32]> {
-        let cpu: Vec<bool> = jobs
-            .iter()
-            .map(|job| job.input.len() > self.layout.arena_bytes)
-            .collect();
+        if !self.healthy {
+            return jobs.iter().map(cpu_result).collect();
+        }
+        let partial = self.run_until_fault(jobs);
+        partial
+            .results
+            .into_iter()
+            .zip(jobs)
+            .map(|(done, job)| done.unwrap_or_else(|| cpu_result(job)))
+            .collect()
+    }
+
+    /// Whether `job` runs on the CPU whatever the device's health: an input larger than the
+    /// arena, or an ALU job for a core without ALUs.
+    fn cpu_only(&self, job: &Job) -> bool {
+        job.input.len() > self.layout.arena_bytes
+            || (job.opcode != layout::OP_KECCAK256 && self.alus == 0)
+    }
+
+    /// Runs valid jobs on the device until done or until a device fault, which is counted
+    /// (in [`Driver::faults`] and by kind), logged, and followed by a soft reset. Jobs only
+    /// the CPU takes are computed here. An unhealthy device runs nothing.
+    pub(crate) fn run_until_fault(&mut self, jobs: &[Job]) -> Partial {
+        let on_cpu: Vec<bool> = jobs.iter().map(|job| self.cpu_only(job)).collect();
         let device_jobs: Vec<Job> = jobs
             .iter()
-            .zip(&cpu)
-            .filter(|(_, &on_cpu)| !on_cpu)
+            .zip(&on_cpu)
+            .filter(|(_, &cpu)| !cpu)
             .map(|(job, _)| *job)
             .collect();
         let mut done = Vec::with_capacity(device_jobs.len());
-        if let Err(error) = self.run_batch(&device_jobs, &mut done) {
-            self.faults += 1;
-            tracing::warn!(
-                device = self.transport.name(),
-                %error,
-                pending = device_jobs.len() - done.len(),
-                "offload failed; finishing on the CPU"
-            );
-            done.extend(device_jobs[done.len()..].iter().map(cpu_result));
+        let fault = match self.healthy {
+            false => Some(OffloadError::Unhealthy),
+            true => self.run_batch(&device_jobs, &mut done).err(),
+        };
+        if let Some(error) = &fault {
+            if !matches!(error, OffloadError::Unhealthy) {
+                self.record_fault(error, device_jobs.len() - done.len());
+            }
         }
         let mut from_device = done.into_iter();
-        jobs.iter()
-            .zip(cpu)
-            .map(|(job, on_cpu)| match on_cpu {
-                true => cpu_result(job),
-                false => from_device.next().unwrap_or_else(|| cpu_result(job)),
+        let results = jobs
+            .iter()
+            .zip(on_cpu)
+            .map(|(job, cpu)| match cpu {
+                true => Some(cpu_result(job)),
+                false => from_device.next(),
             })
-            .collect()
+            .collect();
+        Partial { results, fault }
+    }
+
+    /// Counts and logs a fault that interrupted a run with `pending` jobs not done.
+    fn record_fault(&mut self, error: &OffloadError, pending: usize) {
+        self.faults += 1;
+        self.counts.record(error);
+        tracing::warn!(
+            device = self.transport.name(),
+            %error,
+            pending,
+            healthy = self.healthy,
+            "device fault; the pending jobs finish elsewhere"
+        );
     }
 
     /// Runs `jobs` chunk by chunk, appending each completed chunk's results to `out`; on a
@@ -415,7 +512,12 @@ impl<T: Transport> Driver<T> {
         let result = self.run_chunks(jobs, out);
         if result.is_err() {
             if let Err(error) = self.reset() {
-                tracing::warn!(device = self.transport.name(), %error, "soft reset failed");
+                self.counts.record(&error);
+                tracing::warn!(
+                    device = self.transport.name(),
+                    %error,
+                    "soft reset failed; the device is out of service"
+                );
             }
         }
         result
@@ -486,14 +588,12 @@ impl<T: Transport> Driver<T> {
         let mut done = vec![false; n];
         let mut pending = n;
         let mut idle = Idle::new(self.transport.cycles());
+        let mut stale_polls = 0;
         while pending > 0 {
             let completions = self.poll();
             let now = self.transport.cycles();
             if completions.is_empty() {
-                let status = self.transport.read_reg(layout::REG_STATUS);
-                if status & layout::STATUS_BIT_CONFIG_ERROR != 0 {
-                    return Err(OffloadError::Halted { status });
-                }
+                self.check_running(pending, &mut stale_polls)?;
                 if idle.tick(now, &self.config) {
                     return Err(OffloadError::Timeout {
                         pending,
@@ -504,6 +604,7 @@ impl<T: Transport> Driver<T> {
                 continue;
             }
             idle = Idle::new(now);
+            stale_polls = 0;
             for c in completions {
                 let j = c.tag.wrapping_sub(first_tag);
                 let Some(j) = usize::try_from(j).ok().filter(|&j| j < n) else {
@@ -529,6 +630,9 @@ impl<T: Transport> Driver<T> {
                 pending -= 1;
             }
         }
+        // A write's error may come after the job's completion: trust the results only if the
+        // core reports no DMA error once every completion is in.
+        self.check_status()?;
         fence(Ordering::Acquire);
         let digests = self
             .transport
@@ -541,5 +645,48 @@ impl<T: Transport> Driver<T> {
             out.push(d);
         }
         Ok(())
+    }
+
+    /// The STATUS errors that stop the core: all ones (gone), a configuration halt, a DMA
+    /// error.
+    fn check_status(&mut self) -> Result<(), OffloadError> {
+        let status = self.transport.read_reg(layout::REG_STATUS);
+        if status == u32::MAX {
+            return Err(OffloadError::Gone);
+        }
+        if status & layout::STATUS_BIT_CONFIG_ERROR != 0 {
+            return Err(OffloadError::Halted { status });
+        }
+        if status & layout::STATUS_BIT_DMA_ERROR != 0 {
+            return Err(OffloadError::DmaError { status });
+        }
+        Ok(())
+    }
+
+    /// After a poll that brought nothing, with `pending` jobs of the chunk outstanding: the
+    /// core must report no error, still be enabled (a core that reset itself reads disabled),
+    /// and not report completions written that never became valid. The last check must hold
+    /// on two polls in a row (`stale_polls`), so that a completion still on its way to memory
+    /// is not taken for a bad one.
+    fn check_running(&mut self, pending: usize, stale_polls: &mut u32) -> Result<(), OffloadError> {
+        self.check_status()?;
+        let control = self.transport.read_reg(layout::REG_CONTROL);
+        if control & layout::CONTROL_ENABLE == 0 {
+            return Err(OffloadError::DeviceReset { control, pending });
+        }
+        let tail = self.transport.read_reg(layout::REG_CQ_TAIL);
+        let written = tail.wrapping_sub(self.rings.cq_head());
+        if written == 0 || written > self.rings.outstanding() {
+            *stale_polls = 0;
+            return Ok(());
+        }
+        *stale_polls += 1;
+        if *stale_polls < 2 {
+            return Ok(());
+        }
+        Err(OffloadError::BadCompletion(format!(
+            "CQ_TAIL reads {tail}, but the completion at {} keeps a stale phase bit",
+            self.rings.cq_head()
+        )))
     }
 }

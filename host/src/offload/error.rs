@@ -85,6 +85,31 @@ pub enum OffloadError {
         /// The last STATUS value.
         status: u32,
     },
+    /// A soft reset finished but left the core unusable.
+    #[error("soft reset failed: {0}")]
+    ResetFailed(String),
+    /// The core reported a failed DMA read or write ([`layout::STATUS_BIT_DMA_ERROR`]): results
+    /// it reported may not be in memory, and it stopped until a soft reset.
+    #[error("device DMA error: STATUS reads {status:#x}")]
+    DmaError {
+        /// The STATUS value.
+        status: u32,
+    },
+    /// The core reset itself with jobs in flight (it reads disabled, which the driver never
+    /// does while a chunk runs).
+    #[error("the device reset itself: CONTROL reads {control:#x} with {pending} jobs in flight")]
+    DeviceReset {
+        /// The CONTROL value.
+        control: u32,
+        /// Jobs of the chunk without a completion.
+        pending: usize,
+    },
+    /// Every register reads all ones: the device dropped off the bus.
+    #[error("the device is gone: registers read all ones")]
+    Gone,
+    /// The device failed to reset earlier and is out of service (see `Driver::recover`).
+    #[error("the device is out of service since a soft reset failed")]
+    Unhealthy,
     /// The core stopped on a configuration error (a ring slot outside the DMA window).
     #[error("device halted with a configuration error: STATUS reads {status:#x}")]
     Halted {
@@ -114,6 +139,72 @@ impl OffloadError {
     }
 }
 
+/// Device faults survived, by kind. Each fault is one error that ended a run on the device;
+/// its pending jobs finished elsewhere.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Completions stopped arriving ([`OffloadError::Timeout`]).
+    pub timeouts: u64,
+    /// A completion failed validation: unknown or repeated tag, stale phase bit.
+    pub bad_completions: u64,
+    /// The core reported a failed DMA read or write.
+    pub dma_errors: u64,
+    /// The core stopped on a configuration error, or dropped off the bus.
+    pub halts: u64,
+    /// The core reset itself mid-batch.
+    pub device_resets: u64,
+    /// A valid job completed with an error status.
+    pub failed_jobs: u64,
+    /// Soft resets that did not bring the device back (each marks it unhealthy).
+    pub failed_resets: u64,
+    /// Any other device error.
+    pub other: u64,
+}
+
+impl FaultCounts {
+    /// Counts `error` in its kind.
+    pub fn record(&mut self, error: &OffloadError) {
+        use OffloadError as E;
+        let counter = match error {
+            E::Timeout { .. } => &mut self.timeouts,
+            E::BadCompletion(_) => &mut self.bad_completions,
+            E::DmaError { .. } => &mut self.dma_errors,
+            E::Halted { .. } | E::Gone => &mut self.halts,
+            E::DeviceReset { .. } => &mut self.device_resets,
+            E::JobFailed { .. } => &mut self.failed_jobs,
+            E::ResetTimeout { .. } | E::ResetFailed(_) => &mut self.failed_resets,
+            _ => &mut self.other,
+        };
+        *counter += 1;
+    }
+
+    /// Every count added up.
+    pub fn total(&self) -> u64 {
+        self.timeouts
+            + self.bad_completions
+            + self.dma_errors
+            + self.halts
+            + self.device_resets
+            + self.failed_jobs
+            + self.failed_resets
+            + self.other
+    }
+
+    /// The sum of `self` and `other`, kind by kind.
+    pub fn plus(&self, other: &FaultCounts) -> FaultCounts {
+        FaultCounts {
+            timeouts: self.timeouts + other.timeouts,
+            bad_completions: self.bad_completions + other.bad_completions,
+            dma_errors: self.dma_errors + other.dma_errors,
+            halts: self.halts + other.halts,
+            device_resets: self.device_resets + other.device_resets,
+            failed_jobs: self.failed_jobs + other.failed_jobs,
+            failed_resets: self.failed_resets + other.failed_resets,
+            other: self.other + other.other,
+        }
+    }
+}
+
 /// The name of a completion status code.
 pub fn status_name(status: u8) -> &'static str {
     match status {
@@ -121,6 +212,7 @@ pub fn status_name(status: u8) -> &'static str {
         layout::STATUS_OUT_OF_WINDOW => "out of window",
         layout::STATUS_MISALIGNED => "misaligned",
         layout::STATUS_BAD_OPCODE => "bad opcode",
+        layout::STATUS_BAD_LENGTH => "bad length",
         _ => "unknown status",
     }
 }

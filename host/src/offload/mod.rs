@@ -34,6 +34,7 @@ pub mod error;
 pub mod evm_ops;
 pub mod kat;
 pub mod offloader;
+pub mod pool;
 pub mod ring;
 pub mod runner;
 #[cfg(feature = "sim")]
@@ -46,8 +47,9 @@ pub use config::{DmaLayout, DriverConfig};
 pub use cost_model::CostModel;
 pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
 pub use driver::{Driver, Job};
-pub use error::OffloadError;
+pub use error::{FaultCounts, OffloadError};
 pub use offloader::{EvmOffload, LaneRoute, OffloadStats};
+pub use pool::{DevicePool, PoolStats};
 pub use runner::JobRunner;
 pub use transport::Transport;
 pub use trie_hasher::DeviceKeccak;
