@@ -16,26 +16,9 @@ use std::sync::{Arc, Mutex};
 /// The blockchain test file every case runs.
 const CHAIN: &str = "ethereum-tests/BlockchainTests/ValidBlocks/bcEIP1559/intrinsic.json";
 
-/// The shared corpus: `FPEVM_CORPUS` if set, else the first `shared/corpus` beside an
-/// ancestor of this crate (the checkout may sit one level deeper, in a worktree folder).
-/// Fails loudly when there is none.
+/// The chain's file in the shared corpus (which must be there).
 fn corpus_file() -> PathBuf {
-    let root = std::env::var_os("FPEVM_CORPUS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|dir| dir.join("shared/corpus"))
-                .find(|dir| dir.join("README.md").is_file())
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "the shared corpus is missing: no shared/corpus beside any ancestor of {} \
-                 (set FPEVM_CORPUS)",
-                env!("CARGO_MANIFEST_DIR")
-            )
-        });
-    let file = root.join(CHAIN);
+    let file = fpevm_tests::corpus().join(CHAIN);
     assert!(file.is_file(), "the corpus lacks {}", file.display());
     file
 }
