@@ -200,3 +200,43 @@ fn device_gone_through_device_keccak() {
         "one fault, then the device was left alone"
     );
 }
+
+/// The opcode path: every KECCAK256 and ALU opcode of the chain, over two lanes, goes through
+/// `EvmOffload`'s batcher to a core that hangs mid-chain; the driver times out, resets it,
+/// finishes the pending jobs on the CPU, and every check passes as with no device at all.
+#[test]
+fn hang_while_lanes_offload_opcodes() {
+    use fpevm::offload::{CostModel, EvmOffload};
+    use fpevm::OffloadPolicy;
+    let driver = Driver::new(
+        sim_device(Some(Fault::new(FaultKind::Hang, Trigger::Completions(40)))),
+        config(),
+    )
+    .expect("driver");
+    let has_alu = sim_device(None).read_reg(fpevm::offload::layout::REG_ALUS) > 0;
+    let model = CostModel::calibrate(4, 2, 1_000.0);
+    let device =
+        EvmOffload::with_runner(driver, OffloadPolicy::Always, model, has_alu).expect("batcher");
+    let exec = ExecOptions {
+        threads: 2,
+        min_parallel_txs: 0,
+        offloader: Some(device.clone()),
+        ..ExecOptions::default()
+    };
+    let options = RunOptions::with_hasher(exec, Arc::new(device.clone()));
+    let on_cpu = run_chain(Arc::new(fpevm::trie::CpuKeccak));
+    let mut tally = Tally::default();
+    blocktest::run_file(
+        &corpus_file(),
+        &ForkSelection::default(),
+        &options,
+        &mut |case| {
+            assert!(!matches!(case.outcome, Outcome::Failed(_)), "{case}");
+            tally.add(&case.outcome);
+        },
+    );
+    assert_eq!(tally.to_string(), on_cpu.to_string(), "the same cases pass");
+    let stats = device.stats();
+    assert_eq!(stats.faults, 1, "{stats:?}");
+    assert!(stats.device_ops > 50, "{stats:?}");
+}
