@@ -5,6 +5,7 @@
 //! [`layout`] is the single definition of the host interface; the host driver compiles the
 //! same file.
 
+pub mod alu;
 pub mod core;
 pub mod engine;
 pub mod keccak_consts;
