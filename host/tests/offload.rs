@@ -589,3 +589,54 @@ fn batcher_stops_when_dropped_with_no_handles() {
     drop(handle);
     drop(batcher); // joins the thread: returning at all is the check
 }
+
+#[test]
+fn alu_and_keccak_jobs_share_a_batch() {
+    use fpevm::offload::{alu, Job};
+    use revm::primitives::U256;
+    let mut d = driver(config(16, 1 << 12));
+    let operands = [
+        vec![U256::from(6), U256::from(7)],
+        vec![U256::MAX, U256::from(3), U256::from(10)],
+        vec![U256::ONE << 255, U256::MAX],
+    ];
+    let ops = [layout::OP_MUL, layout::OP_MULMOD, layout::OP_SDIV];
+    let inputs: Vec<Vec<u8>> = operands.iter().map(|o| alu::encode_operands(o)).collect();
+    let message = b"fpevm".to_vec();
+    let mut jobs: Vec<Job> = ops
+        .iter()
+        .zip(&inputs)
+        .map(|(&opcode, input)| Job { opcode, input })
+        .collect();
+    jobs.push(Job::keccak(&message));
+    let out = d.run_jobs(&jobs).expect("device");
+    for ((&op, o), result) in ops.iter().zip(&operands).zip(&out) {
+        assert_eq!(
+            *result,
+            alu::evaluate(op, o).expect("alu op").to_be_bytes::<32>()
+        );
+    }
+    assert_eq!(out[1], U256::from(5).to_be_bytes::<32>());
+    assert_eq!(out[3], keccak256(&message).0);
+
+    // A job no side can run is refused before anything runs.
+    let bad = [
+        Job::keccak(&message),
+        Job {
+            opcode: layout::OP_ADDMOD,
+            input: &inputs[0],
+        },
+    ];
+    assert!(matches!(
+        d.run_jobs_or_cpu(&bad),
+        Err(OffloadError::InvalidJob { index: 1, .. })
+    ));
+    // On the device it completes with STATUS_BAD_LENGTH.
+    assert!(matches!(
+        d.run_jobs(&bad),
+        Err(OffloadError::JobFailed {
+            status: layout::STATUS_BAD_LENGTH,
+            ..
+        })
+    ));
+}

@@ -1,7 +1,8 @@
 //! `CpuDevice`: the software reference of the core's contract, always available.
 //!
 //! It has the core's register file and runs the same rules ([`layout::check_descriptor`], the
-//! DMA window, the completion ring that never overruns, phase bits), hashing on the CPU. It
+//! DMA window, the completion ring that never overruns, phase bits), hashing and computing
+//! the ALU opcodes ([`alu`]) on the CPU. It
 //! takes no time: `advance` processes every pending descriptor the completion ring has room
 //! for, and `cycles` stays 0.
 //!
@@ -10,6 +11,7 @@
 //! [`layout::STATUS_BIT_CONFIG_ERROR`] like a ring slot outside the window; the window in
 //! effect is the programmed one cut down to the DMA memory this device has.
 
+use super::alu;
 use super::error::OffloadError;
 use super::layout::{self, Completion, Descriptor, ENTRY_BYTES, RESULT_BYTES};
 use super::transport::Transport;
@@ -18,6 +20,9 @@ use memmap2::MmapMut;
 /// Default bus address of DMA byte 0: far from 0, so a buffer offset is never mistaken for an
 /// address.
 pub const DEFAULT_DMA_BASE: u64 = 0x1_0000_0000;
+
+/// The reference's number of ALUs (it runs every ALU opcode).
+const CPU_ALUS: u32 = 1;
 
 /// The software reference device.
 pub struct CpuDevice {
@@ -138,7 +143,7 @@ impl CpuDevice {
         );
         let desc = Descriptor::decode(&entry);
         let (win_base, win_limit) = self.window();
-        let mut status = layout::check_descriptor(&desc, win_base, win_limit);
+        let mut status = layout::check_descriptor(&desc, win_base, win_limit, CPU_ALUS);
         if status == layout::STATUS_OK && self.run(&desc).is_none() {
             // Unreachable when the check holds (the window lies inside the memory); kept so
             // that no input can make the reference index out of bounds.
@@ -159,15 +164,21 @@ impl CpuDevice {
         Ok(())
     }
 
-    /// Hashes a checked descriptor's input into its result; `None` if it leaves the memory.
+    /// Runs a checked descriptor (Keccak-256 or an ALU opcode) and writes its result; `None`
+    /// if it leaves the memory.
     fn run(&mut self, desc: &Descriptor) -> Option<()> {
         let src = usize::try_from(desc.src.checked_sub(self.base)?).ok()?;
         let dst = usize::try_from(desc.dst.checked_sub(self.base)?).ok()?;
         let len = usize::try_from(desc.src_len).ok()?;
-        let digest = alloy_primitives::keccak256(self.mem.get(src..src.checked_add(len)?)?);
+        let input = self.mem.get(src..src.checked_add(len)?)?;
+        let result = if desc.opcode == layout::OP_KECCAK256 {
+            alloy_primitives::keccak256(input).0
+        } else {
+            alu::evaluate_bytes(desc.opcode, input)?
+        };
         self.mem
             .get_mut(dst..dst.checked_add(RESULT_BYTES)?)?
-            .copy_from_slice(digest.as_slice());
+            .copy_from_slice(&result);
         Some(())
     }
 }
@@ -206,6 +217,7 @@ impl Transport for CpuDevice {
             layout::REG_WIN_LIMIT_HI => (self.win_limit >> 32) as u32,
             layout::REG_JOBS_LO => self.jobs as u32,
             layout::REG_JOBS_HI => (self.jobs >> 32) as u32,
+            layout::REG_ALUS => CPU_ALUS,
             // CYCLES, BUSY, ENGINES, ROUNDS: the reference has no clock and no engines.
             _ => 0,
         }

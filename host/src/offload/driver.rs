@@ -1,4 +1,5 @@
-//! `Driver`: runs batches of Keccak-256 jobs on a device through the rings in its DMA memory.
+//! `Driver`: runs batches of jobs (Keccak-256 and the ALU opcodes) on a device through the
+//! rings in its DMA memory.
 //!
 //! A batch is cut into chunks that fit the ring and the input arena. Each chunk is copied into
 //! the arena, written as descriptors, announced with one doorbell write, and waited for: the
@@ -9,12 +10,42 @@
 //! an earlier chunk can never pass for one of the current chunk. After any error the driver
 //! soft-resets the device and reprograms it, so the next batch starts clean.
 
+use super::alu;
 use super::config::{DmaLayout, DriverConfig};
 use super::error::OffloadError;
 use super::layout::{self, Completion, Descriptor, ENTRY_BYTES, RESULT_BYTES};
 use super::ring::Rings;
 use super::transport::Transport;
 use std::sync::atomic::{fence, Ordering};
+
+/// One job for the device: a descriptor opcode (`layout::OP_*`) and its input bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Job<'a> {
+    /// `layout::OP_KECCAK256` or an ALU opcode.
+    pub opcode: u8,
+    /// The input: the message to hash, or the ALU's 32-byte big-endian operands.
+    pub input: &'a [u8],
+}
+
+impl<'a> Job<'a> {
+    /// Keccak-256 of `input`.
+    pub fn keccak(input: &'a [u8]) -> Self {
+        Self {
+            opcode: layout::OP_KECCAK256,
+            input,
+        }
+    }
+
+    /// The job's result computed on the CPU (the same contract as the device), or `None`
+    /// for an unknown opcode or an ALU input of the wrong length.
+    pub fn cpu_result(&self) -> Option<[u8; RESULT_BYTES]> {
+        if self.opcode == layout::OP_KECCAK256 {
+            Some(alloy_primitives::keccak256(self.input).0)
+        } else {
+            alu::evaluate_bytes(self.opcode, self.input)
+        }
+    }
+}
 
 /// The offload driver of one device.
 pub struct Driver<T: Transport> {
@@ -26,6 +57,11 @@ pub struct Driver<T: Transport> {
     next_tag: u64,
     faults: u64,
     needs_reset: bool,
+}
+
+/// A valid job's result on the CPU (the device contract's reference).
+fn cpu_result(job: &Job) -> [u8; RESULT_BYTES] {
+    job.cpu_result().unwrap_or_default()
 }
 
 /// How long the driver has waited without progress.
@@ -60,11 +96,6 @@ impl Idle {
         // A counter that went backwards (a device reset) counts as no time.
         self.last.saturating_sub(self.since)
     }
-}
-
-/// Keccak-256 on the CPU: the answer every device path must equal.
-fn cpu_keccak(input: &[u8]) -> [u8; 32] {
-    alloy_primitives::keccak256(input).0
 }
 
 fn write64(transport: &mut impl Transport, lo: u32, hi: u32, value: u64) {
@@ -295,62 +326,93 @@ impl<T: Transport> Driver<T> {
         out
     }
 
-    /// Keccak-256 of every input on the device, in input order.
+    /// Keccak-256 of every input on the device, in input order (see [`Driver::run_jobs`]).
+    pub fn keccak_batch(&mut self, inputs: &[&[u8]]) -> Result<Vec<[u8; 32]>, OffloadError> {
+        let jobs: Vec<Job> = inputs.iter().map(|input| Job::keccak(input)).collect();
+        self.run_jobs(&jobs)
+    }
+
+    /// Keccak-256 of every input, on the device when it works, else on the CPU (see
+    /// [`Driver::run_jobs_or_cpu`]).
+    pub fn keccak_batch_or_cpu(&mut self, inputs: &[&[u8]]) -> Vec<[u8; 32]> {
+        let jobs: Vec<Job> = inputs.iter().map(|input| Job::keccak(input)).collect();
+        self.run_valid_jobs_or_cpu(&jobs)
+    }
+
+    /// The result of every job on the device, in job order.
     ///
     /// One doorbell per chunk: the whole batch when it fits the ring and the input arena. On a
     /// device error the device is soft-reset before the error is returned.
-    pub fn keccak_batch(&mut self, inputs: &[&[u8]]) -> Result<Vec<[u8; 32]>, OffloadError> {
-        let mut out = Vec::with_capacity(inputs.len());
-        self.run_batch(inputs, &mut out)?;
+    pub fn run_jobs(&mut self, jobs: &[Job]) -> Result<Vec<[u8; 32]>, OffloadError> {
+        let mut out = Vec::with_capacity(jobs.len());
+        self.run_batch(jobs, &mut out)?;
         Ok(out)
     }
 
-    /// Keccak-256 of every input, on the device when it works: after a device error (logged
-    /// and counted in [`Driver::faults`]) the hashes not done yet are computed on the CPU.
-    /// Inputs larger than the input arena are hashed on the CPU.
-    pub fn keccak_batch_or_cpu(&mut self, inputs: &[&[u8]]) -> Vec<[u8; 32]> {
-        let max = self.layout.arena_bytes;
-        if inputs.iter().any(|input| input.len() > max) {
-            let (large, small): (Vec<_>, Vec<_>) =
-                (0..inputs.len()).partition(|&i| inputs[i].len() > max);
-            let small_inputs: Vec<&[u8]> = small.iter().map(|&i| inputs[i]).collect();
-            let digests = self.keccak_batch_or_cpu(&small_inputs);
-            let mut out = vec![[0u8; 32]; inputs.len()];
-            for (&i, digest) in small.iter().zip(digests) {
-                out[i] = digest;
-            }
-            for i in large {
-                out[i] = cpu_keccak(inputs[i]);
-            }
-            return out;
+    /// The result of every job, on the device when it works: after a device error (logged
+    /// and counted in [`Driver::faults`]) the jobs not done yet run on the CPU, with the same
+    /// results. Inputs larger than the input arena run on the CPU. The only error is a job
+    /// that neither side can run ([`OffloadError::InvalidJob`]), found before anything runs.
+    pub fn run_jobs_or_cpu(&mut self, jobs: &[Job]) -> Result<Vec<[u8; 32]>, OffloadError> {
+        if let Some((index, job)) = jobs
+            .iter()
+            .enumerate()
+            .find(|(_, job)| job.opcode != layout::OP_KECCAK256 && job.cpu_result().is_none())
+        {
+            return Err(OffloadError::InvalidJob {
+                index,
+                opcode: job.opcode,
+                len: job.input.len(),
+            });
         }
-        let mut out = Vec::with_capacity(inputs.len());
-        if let Err(error) = self.run_batch(inputs, &mut out) {
-            let pending = inputs.get(out.len()..).unwrap_or_default();
+        Ok(self.run_valid_jobs_or_cpu(jobs))
+    }
+
+    /// [`Driver::run_jobs_or_cpu`] for jobs known to be valid.
+    pub(crate) fn run_valid_jobs_or_cpu(&mut self, jobs: &[Job]) -> Vec<[u8; 32]> {
+        let cpu: Vec<bool> = jobs
+            .iter()
+            .map(|job| job.input.len() > self.layout.arena_bytes)
+            .collect();
+        let device_jobs: Vec<Job> = jobs
+            .iter()
+            .zip(&cpu)
+            .filter(|(_, &on_cpu)| !on_cpu)
+            .map(|(job, _)| *job)
+            .collect();
+        let mut done = Vec::with_capacity(device_jobs.len());
+        if let Err(error) = self.run_batch(&device_jobs, &mut done) {
             self.faults += 1;
             tracing::warn!(
                 device = self.transport.name(),
                 %error,
-                pending = pending.len(),
-                "offload failed; hashing on the CPU"
+                pending = device_jobs.len() - done.len(),
+                "offload failed; finishing on the CPU"
             );
-            out.extend(pending.iter().map(|input| cpu_keccak(input)));
+            done.extend(device_jobs[done.len()..].iter().map(cpu_result));
         }
-        out
+        let mut from_device = done.into_iter();
+        jobs.iter()
+            .zip(cpu)
+            .map(|(job, on_cpu)| match on_cpu {
+                true => cpu_result(job),
+                false => from_device.next().unwrap_or_else(|| cpu_result(job)),
+            })
+            .collect()
     }
 
-    /// Runs `inputs` chunk by chunk, appending each completed chunk's digests to `out`; on a
+    /// Runs `jobs` chunk by chunk, appending each completed chunk's results to `out`; on a
     /// device error, soft-resets and returns the error.
-    fn run_batch(&mut self, inputs: &[&[u8]], out: &mut Vec<[u8; 32]>) -> Result<(), OffloadError> {
+    fn run_batch(&mut self, jobs: &[Job], out: &mut Vec<[u8; 32]>) -> Result<(), OffloadError> {
         let max = self.layout.arena_bytes;
-        if let Some((index, input)) = inputs.iter().enumerate().find(|(_, i)| i.len() > max) {
+        if let Some((index, job)) = jobs.iter().enumerate().find(|(_, j)| j.input.len() > max) {
             return Err(OffloadError::InputTooLarge {
                 index,
-                len: input.len(),
+                len: job.input.len(),
                 max,
             });
         }
-        let result = self.run_chunks(inputs, out);
+        let result = self.run_chunks(jobs, out);
         if result.is_err() {
             if let Err(error) = self.reset() {
                 tracing::warn!(device = self.transport.name(), %error, "soft reset failed");
@@ -359,32 +421,28 @@ impl<T: Transport> Driver<T> {
         result
     }
 
-    fn run_chunks(
-        &mut self,
-        inputs: &[&[u8]],
-        out: &mut Vec<[u8; 32]>,
-    ) -> Result<(), OffloadError> {
+    fn run_chunks(&mut self, jobs: &[Job], out: &mut Vec<[u8; 32]>) -> Result<(), OffloadError> {
         if self.needs_reset || self.rings.outstanding() > 0 {
             // Raw jobs or an earlier failure left the rings busy: start from a clean device.
             self.reset()?;
         }
         let mut start = 0;
-        while start < inputs.len() {
-            let end = self.chunk_end(inputs, start);
-            self.run_chunk(&inputs[start..end], out)?;
+        while start < jobs.len() {
+            let end = self.chunk_end(jobs, start);
+            self.run_chunk(&jobs[start..end], out)?;
             start = end;
         }
         Ok(())
     }
 
-    /// The end of the chunk starting at `start`: as many inputs as the ring and the arena
+    /// The end of the chunk starting at `start`: as many jobs as the ring and the arena
     /// hold, and at least one (every input fits the arena alone).
-    fn chunk_end(&self, inputs: &[&[u8]], start: usize) -> usize {
+    fn chunk_end(&self, jobs: &[Job], start: usize) -> usize {
         let slots = self.rings.free().max(1) as usize;
         let mut bytes = 0usize;
         let mut end = start;
-        while end < inputs.len() && end - start < slots {
-            let need = inputs[end].len().next_multiple_of(ENTRY_BYTES);
+        while end < jobs.len() && end - start < slots {
+            let need = jobs[end].input.len().next_multiple_of(ENTRY_BYTES);
             if end > start && bytes + need > self.layout.arena_bytes {
                 break;
             }
@@ -395,8 +453,8 @@ impl<T: Transport> Driver<T> {
     }
 
     /// Copies one chunk into the arena, submits it with one doorbell, waits for every
-    /// completion, and appends the digests to `out`.
-    fn run_chunk(&mut self, chunk: &[&[u8]], out: &mut Vec<[u8; 32]>) -> Result<(), OffloadError> {
+    /// completion, and appends the results to `out`.
+    fn run_chunk(&mut self, chunk: &[Job], out: &mut Vec<[u8; 32]>) -> Result<(), OffloadError> {
         let n = chunk.len();
         let first_tag = self.next_tag;
         self.next_tag = self.next_tag.wrapping_add(n as u64);
@@ -405,7 +463,8 @@ impl<T: Transport> Driver<T> {
         let mut descs = Vec::with_capacity(n);
         let mut pos = 0usize;
         let dma = self.transport.dma();
-        for (j, input) in chunk.iter().enumerate() {
+        for (j, job) in chunk.iter().enumerate() {
+            let input = job.input;
             dma.get_mut(arena + pos..arena + pos + input.len())
                 .ok_or_else(|| internal("arena"))?
                 .copy_from_slice(input);
@@ -414,7 +473,7 @@ impl<T: Transport> Driver<T> {
                 src: l.arena + pos as u64,
                 dst: l.results + (j * RESULT_BYTES) as u64,
                 src_len: input.len() as u32,
-                opcode: layout::OP_KECCAK256,
+                opcode: job.opcode,
             });
             pos += input.len().next_multiple_of(ENTRY_BYTES);
         }

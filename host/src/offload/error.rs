@@ -51,6 +51,16 @@ pub enum OffloadError {
         /// The arena's size in bytes.
         max: usize,
     },
+    /// A job with an unknown opcode, or an ALU job whose input is not its operands.
+    #[error("job {index} (opcode {opcode:#04x}, {len} input bytes) is not a job the device contract defines")]
+    InvalidJob {
+        /// Index of the job in its batch.
+        index: usize,
+        /// Its opcode.
+        opcode: u8,
+        /// Its input length.
+        len: usize,
+    },
     /// More descriptors than free ring slots were submitted.
     #[error("{wanted} descriptors submitted, the ring has {free} free slots")]
     RingFull {

@@ -22,6 +22,7 @@
 #[rustfmt::skip]
 pub mod layout;
 
+pub mod alu;
 pub mod batcher;
 pub mod config;
 pub mod cpu;
@@ -29,6 +30,7 @@ pub mod driver;
 pub mod error;
 pub mod kat;
 pub mod ring;
+pub mod runner;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod transport;
@@ -37,8 +39,9 @@ pub mod trie_hasher;
 pub use batcher::{Batcher, BatcherHandle, BatcherStats};
 pub use config::{DmaLayout, DriverConfig};
 pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
-pub use driver::Driver;
+pub use driver::{Driver, Job};
 pub use error::OffloadError;
+pub use runner::JobRunner;
 pub use transport::Transport;
 pub use trie_hasher::DeviceKeccak;
 
