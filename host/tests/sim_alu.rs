@@ -159,11 +159,12 @@ fn every_alu_opcode_matches_revm() {
     let mut jobs = Vec::new();
     let mut expected = Vec::new();
     for (i, ((op, operands), input)) in cases.iter().zip(&inputs).enumerate() {
-        jobs.push(Job {
-            opcode: *op,
-            input,
-        });
-        expected.push(evaluate(*op, operands).expect("an ALU case").to_be_bytes::<32>());
+        jobs.push(Job { opcode: *op, input });
+        expected.push(
+            evaluate(*op, operands)
+                .expect("an ALU case")
+                .to_be_bytes::<32>(),
+        );
         if i % KECCAK_EVERY == KECCAK_EVERY - 1 {
             let message = &messages[i / KECCAK_EVERY];
             jobs.push(Job::keccak(message));

@@ -141,7 +141,11 @@ fn run(core: &mut SimCore, first: u32, jobs: &[Job]) -> u64 {
         assert_eq!(c.status, job.status, "job {i} (opcode {:#x})", job.opcode);
         let dst = RESULTS + i * 64 + 32 * (i % 2);
         let other = RESULTS + i * 64 + 32 * (1 - i % 2);
-        assert_eq!(&mem[other..other + 32], &[0u8; 32][..], "job {i}: other half");
+        assert_eq!(
+            &mem[other..other + 32],
+            &[0u8; 32][..],
+            "job {i}: other half"
+        );
         match job.expect {
             Some(want) => assert_eq!(
                 mem[dst..dst + 32],
@@ -186,17 +190,35 @@ fn cases() -> Vec<Job> {
             jobs.push(alu(OP_SMOD, &[neg(a), neg(b)], nr));
         }
     }
-    for (a, b, n) in [(5u128, 6u128, 7u128), (1 << 120, 1 << 120, 1000), (9, 9, 0), (3, 4, 1)] {
+    for (a, b, n) in [
+        (5u128, 6u128, 7u128),
+        (1 << 120, 1 << 120, 1000),
+        (9, 9, 0),
+        (3, 4, 1),
+    ] {
         let addmod = if n == 0 { 0 } else { (a + b) % n };
-        let mulmod = if n == 0 {
-            0
-        } else {
-            ((a % n) * (b % n)) % n
-        };
-        jobs.push(alu(OP_ADDMOD, &[small(a), small(b), small(n)], small(addmod)));
-        jobs.push(alu(OP_MULMOD, &[small(a), small(b), small(n)], small(mulmod)));
+        let mulmod = if n == 0 { 0 } else { ((a % n) * (b % n)) % n };
+        jobs.push(alu(
+            OP_ADDMOD,
+            &[small(a), small(b), small(n)],
+            small(addmod),
+        ));
+        jobs.push(alu(
+            OP_MULMOD,
+            &[small(a), small(b), small(n)],
+            small(mulmod),
+        ));
     }
-    for (x, e) in [(0u128, 0u32), (5, 0), (0, 5), (1, 1000), (2, 127), (3, 80), (7, 1), (10, 38)] {
+    for (x, e) in [
+        (0u128, 0u32),
+        (5, 0),
+        (0, 5),
+        (1, 1000),
+        (2, 127),
+        (3, 80),
+        (7, 1),
+        (10, 38),
+    ] {
         jobs.push(alu(OP_EXP, &[small(x), small(e as u128)], small(x.pow(e))));
     }
     // 2^256 wraps to 0; 2^255 is the sign bit.
@@ -216,7 +238,11 @@ fn cases() -> Vec<Job> {
     jobs.push(alu(OP_ADDMOD, &[MAX, MAX, MAX], ZERO));
     jobs.push(alu(OP_ADDMOD, &[MAX, small(2), MAX], small(2)));
     // (2^256 - 1)^2 mod (2^256 - 2) = 1: the 512-bit product.
-    jobs.push(alu(OP_MULMOD, &[MAX, MAX, [u64::MAX, u64::MAX, u64::MAX, u64::MAX - 1]], small(1)));
+    jobs.push(alu(
+        OP_MULMOD,
+        &[MAX, MAX, [u64::MAX, u64::MAX, u64::MAX, u64::MAX - 1]],
+        small(1),
+    ));
     jobs.push(alu(OP_MULMOD, &[MAX, MAX, small(12)], small(9)));
     jobs
 }
@@ -300,13 +326,22 @@ fn latency_of_each_opcode() {
     let cases = [
         ("MUL", alu(OP_MUL, &[MAX, MAX], small(1))),
         ("DIV small", alu(OP_DIV, &[small(100), small(7)], small(14))),
-        ("DIV 256-bit", alu(OP_DIV, &[MAX, small(3)], [0x5555_5555_5555_5555; 4])),
+        (
+            "DIV 256-bit",
+            alu(OP_DIV, &[MAX, small(3)], [0x5555_5555_5555_5555; 4]),
+        ),
         ("SDIV", alu(OP_SDIV, &[MIN_SIGNED, MAX], MIN_SIGNED)),
         ("MOD 256-bit", alu(OP_MOD, &[MAX, small(10)], small(5))),
         ("ADDMOD", alu(OP_ADDMOD, &[MAX, small(2), MAX], small(2))),
-        ("MULMOD 512-bit", alu(OP_MULMOD, &[MAX, MAX, small(12)], small(9))),
+        (
+            "MULMOD 512-bit",
+            alu(OP_MULMOD, &[MAX, MAX, small(12)], small(9)),
+        ),
         ("EXP 0", alu(OP_EXP, &[small(3), ZERO], small(1))),
-        ("EXP 2^127", alu(OP_EXP, &[small(2), small(127)], small(1 << 127))),
+        (
+            "EXP 2^127",
+            alu(OP_EXP, &[small(2), small(127)], small(1 << 127)),
+        ),
         ("EXP 2^(2^256-1)", alu(OP_EXP, &[small(2), MAX], ZERO)),
     ];
     for (name, job) in cases {

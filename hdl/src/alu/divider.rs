@@ -58,14 +58,17 @@ impl Logic for Divider {
         self.quotient.next = self.quo.q.val();
         self.remainder.next = self.rem.q.val();
 
-        self.trial.next = (bit_cast::<257, 256>(self.rem.q.val()) << 1)
-            | bit_cast::<257, 1>(self.num.q.val().get_bit(511).into());
-        self.fits.next = self.trial.val() >= bit_cast::<257, 256>(self.den.q.val());
-        self.skip.next = !self.rem.q.val().any()
-            && !self.num.q.val().get_bits::<16>(496).any()
-            && (self.left.q.val() >= 16);
-
+        self.trial.next = 0.into();
+        self.fits.next = false;
+        self.skip.next = false;
+        // The datapath sits under `busy`, so the simulated model skips it when idle.
         if self.busy.val() {
+            self.trial.next = (bit_cast::<257, 256>(self.rem.q.val()) << 1)
+                | bit_cast::<257, 1>(self.num.q.val().get_bit(511).into());
+            self.fits.next = self.trial.val() >= bit_cast::<257, 256>(self.den.q.val());
+            self.skip.next = !self.rem.q.val().any()
+                && !self.num.q.val().get_bits::<16>(496).any()
+                && (self.left.q.val() >= 16);
             if self.skip.val() {
                 self.num.d.next = self.num.q.val() << 16;
                 self.quo.d.next = self.quo.q.val() << 16;

@@ -51,20 +51,23 @@ impl Logic for Multiplier {
         self.busy.next = self.steps.q.val().any();
         self.product.next = self.acc.q.val();
 
-        self.addend.next = bit_cast::<272, 256>(self.mcand.q.val());
-        self.digit.next = self.mplier.q.val().get_bits::<16>(0);
+        self.addend.next = 0.into();
+        self.digit.next = 0.into();
         self.partial.next = 0.into();
-        for _j in 0..16 {
-            if self.digit.val().get_bit(0) {
-                self.partial.next = self.partial.val() + self.addend.val();
-            }
-            self.addend.next = self.addend.val() << 1;
-            self.digit.next = self.digit.val() >> 1;
-        }
-        self.upper.next = bit_cast::<273, 256>(self.acc.q.val().get_bits::<256>(256))
-            + bit_cast::<273, 272>(self.partial.val());
-
+        self.upper.next = 0.into();
+        // The datapath sits under `busy`, so the simulated model skips it when idle.
         if self.busy.val() {
+            self.addend.next = bit_cast::<272, 256>(self.mcand.q.val());
+            self.digit.next = self.mplier.q.val().get_bits::<16>(0);
+            for _j in 0..16 {
+                if self.digit.val().get_bit(0) {
+                    self.partial.next = self.partial.val() + self.addend.val();
+                }
+                self.addend.next = self.addend.val() << 1;
+                self.digit.next = self.digit.val() >> 1;
+            }
+            self.upper.next = bit_cast::<273, 256>(self.acc.q.val().get_bits::<256>(256))
+                + bit_cast::<273, 272>(self.partial.val());
             self.acc.d.next = (bit_cast::<512, 273>(self.upper.val()) << 240)
                 | bit_cast::<512, 240>(self.acc.q.val().get_bits::<240>(16));
             self.mplier.d.next = self.mplier.q.val() >> 16;

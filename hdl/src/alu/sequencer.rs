@@ -50,6 +50,8 @@ pub enum AluState {
     ExpMulWait,
     /// `EXP`: waiting for `base * base`.
     ExpSquareWait,
+    /// Turning the numeric result into memory byte order.
+    Emit,
     /// The result (or an error status) waits for the writer.
     Done,
 }
@@ -204,11 +206,14 @@ impl Logic for Alu {
         self.low_word.word.next = self.beat_data.val().get_bits::<256>(0);
         self.high_word.word.next = self.beat_data.val().get_bits::<256>(256);
         self.out_word.word.next = self.value.q.val();
+        self.low_word.enable.next = self.state.q.val() == AluState::Load;
+        self.high_word.enable.next = self.state.q.val() == AluState::Load;
+        self.out_word.enable.next = self.state.q.val() == AluState::Emit;
 
         self.idle.next = self.state.q.val() == AluState::Idle;
         self.done.next = self.state.q.val() == AluState::Done;
         self.beat_ready.next = self.state.q.val() == AluState::Load;
-        self.result.next = self.out_word.swapped.val();
+        self.result.next = self.value.q.val();
         self.tag.next = self.tag_r.q.val();
         self.dst.next = self.dst_r.q.val();
         self.status.next = self.status_r.q.val();
@@ -274,7 +279,8 @@ impl Logic for Alu {
                     if self.op.q.val() == self.k_sdiv.val() {
                         self.div.dividend.next = bit_cast::<512, 256>(self.abs_x.val());
                         self.div.divisor.next = self.abs_y.val();
-                        self.negate.d.next = self.x.q.val().get_bit(255) ^ self.y.q.val().get_bit(255);
+                        self.negate.d.next =
+                            self.x.q.val().get_bit(255) ^ self.y.q.val().get_bit(255);
                     }
                     if self.op.q.val() == self.k_smod.val() {
                         self.div.dividend.next = bit_cast::<512, 256>(self.abs_x.val());
@@ -297,7 +303,7 @@ impl Logic for Alu {
                         self.state.d.next = AluState::DivWait;
                     } else {
                         self.value.d.next = self.mul.product.val().get_bits::<256>(0);
-                        self.state.d.next = AluState::Done;
+                        self.state.d.next = AluState::Emit;
                     }
                 }
             }
@@ -307,7 +313,7 @@ impl Logic for Alu {
                     if self.negate.q.val() {
                         self.value.d.next = !self.picked.val() + 1;
                     }
-                    self.state.d.next = AluState::Done;
+                    self.state.d.next = AluState::Emit;
                 }
             }
             AluState::ExpStep => {
@@ -315,7 +321,7 @@ impl Logic for Alu {
                 // exponent bits left (bit 0 cleared once its multiply is done).
                 if !self.y.q.val().any() {
                     self.value.d.next = self.acc.q.val();
-                    self.state.d.next = AluState::Done;
+                    self.state.d.next = AluState::Emit;
                 } else if self.y.q.val().get_bit(0) {
                     self.y.d.next = (self.y.q.val() >> 1) << 1;
                     if self.acc_is_one.q.val() {
@@ -345,6 +351,10 @@ impl Logic for Alu {
                     self.x.d.next = self.mul.product.val().get_bits::<256>(0);
                     self.state.d.next = AluState::ExpStep;
                 }
+            }
+            AluState::Emit => {
+                self.value.d.next = self.out_word.swapped.val();
+                self.state.d.next = AluState::Done;
             }
             AluState::Done => {
                 if self.ack.val() {
