@@ -173,7 +173,7 @@ fn cases() -> Vec<Job> {
     ];
     for (a, b) in pairs {
         jobs.push(alu(OP_MUL, &[small(a), small(b)], small(a.wrapping_mul(b))));
-        let (q, r) = if b == 0 { (0, 0) } else { (a / b, a % b) };
+        let (q, r) = (a.checked_div(b).unwrap_or(0), a.checked_rem(b).unwrap_or(0));
         jobs.push(alu(OP_DIV, &[small(a), small(b)], small(q)));
         jobs.push(alu(OP_MOD, &[small(a), small(b)], small(r)));
         jobs.push(alu(OP_SDIV, &[small(a), small(b)], small(q)));
@@ -322,7 +322,6 @@ fn misaligned_alu_job_is_refused_without_writes() {
 #[test]
 fn latency_of_each_opcode() {
     let mut core = open();
-    let mut index = 0;
     let cases = [
         ("MUL", alu(OP_MUL, &[MAX, MAX], small(1))),
         ("DIV small", alu(OP_DIV, &[small(100), small(7)], small(14))),
@@ -344,9 +343,8 @@ fn latency_of_each_opcode() {
         ),
         ("EXP 2^(2^256-1)", alu(OP_EXP, &[small(2), MAX], ZERO)),
     ];
-    for (name, job) in cases {
+    for (index, (name, job)) in (0u32..).zip(cases) {
         let cycles = run(&mut core, index, std::slice::from_ref(&job));
-        index += 1;
         println!("{name}: {cycles} cycles doorbell to completion");
     }
 }
