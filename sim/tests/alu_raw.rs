@@ -296,26 +296,45 @@ fn alu_opcodes_through_the_ring() {
 }
 
 #[test]
-fn misaligned_alu_job_is_refused_without_writes() {
+fn refused_alu_jobs_write_only_their_completion() {
     let mut core = open();
     let mem = core.memory().bytes();
-    let d = Descriptor {
+    let misaligned = Descriptor {
         tag: 9,
         src: BASE + INPUTS as u64 + 32,
         dst: BASE + RESULTS as u64,
         src_len: 64,
         opcode: OP_MUL,
     };
-    mem[SQ..SQ + 64].copy_from_slice(&d.encode());
+    // The result would start at the window's limit.
+    let outside = Descriptor {
+        tag: 10,
+        src: BASE + INPUTS as u64,
+        dst: BASE + MEM as u64,
+        src_len: 96,
+        opcode: OP_MULMOD,
+    };
+    mem[SQ..SQ + 64].copy_from_slice(&misaligned.encode());
+    mem[SQ + 64..SQ + 128].copy_from_slice(&outside.encode());
     mem[RESULTS..RESULTS + 64].fill(0xEE);
     let writes = core.stats().write_beats;
-    core.write_reg(REG_SQ_HEAD, 1);
+    core.write_reg(REG_SQ_HEAD, 2);
     core.step(100);
-    assert_eq!(core.read_reg(REG_CQ_TAIL), 1);
-    let c = Completion::decode(core.memory().bytes()[CQ..CQ + 64].try_into().unwrap());
-    assert_eq!((c.tag, c.status), (9, STATUS_MISALIGNED));
-    assert_eq!(core.stats().write_beats, writes + 1, "the completion only");
-    assert_eq!(core.memory().bytes()[RESULTS..RESULTS + 64], [0xEE; 64]);
+    assert_eq!(core.read_reg(REG_CQ_TAIL), 2);
+    let mem = core.memory().bytes();
+    let statuses: Vec<(u64, u8)> = (0..2)
+        .map(|k| {
+            let c = Completion::decode(mem[CQ + 64 * k..CQ + 64 * k + 64].try_into().unwrap());
+            (c.tag, c.status)
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [(9, STATUS_MISALIGNED), (10, STATUS_OUT_OF_WINDOW)]
+    );
+    assert_eq!(mem[RESULTS..RESULTS + 64], [0xEE; 64]);
+    assert_eq!(core.stats().write_beats, writes + 2, "the completions only");
+    assert_eq!(core.stats().violations, 0);
 }
 
 /// Cycles from the doorbell to the completion of one job alone, for the report.

@@ -14,9 +14,9 @@
 //! too and the cycle shifts all 16 at once. Invariant: the partial remainder is below the
 //! divisor, so it fits in 256 bits and the trial value in 257.
 //!
-//! Cycles after `start`: 512 minus 15 for each 16-bit group skipped; a dividend below 2^k
-//! (and a divisor of any size) takes at most `(512 - k) / 16 + k + 15` cycles, so 272 for a
-//! 256-bit dividend with its top bit set and 512 for a 512-bit one.
+//! Cycles `busy` stays high after `start` (`D`): 512 minus 15 for each 16-bit group skipped,
+//! so at most 512, and at most `512 - 15 floor((512 - k) / 16)` for a dividend below 2^k:
+//! 272 for a 256-bit one (`DIV`, `MOD`), fewer for short ones; 0 for a zero divisor.
 
 use rust_hdl::prelude::*;
 
