@@ -4,7 +4,7 @@ CARGO ?= cargo
 CORPUS ?= ../shared/corpus
 VERILOG_OUT ?= out/verilog
 
-.PHONY: setup demo test test-slow bench verilog lint
+.PHONY: setup demo test test-slow bench verilog lint f1-build
 
 setup:
 	@bash scripts/setup.sh
@@ -43,3 +43,9 @@ verilog: setup
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The core as an AWS custom logic directory for the HDK build flow (out/f1/cl_fpevm, or
+# CL_DIR=...; AWS_SHELL=f2 for F2's shell; HDK_DIR to copy the HDK's flow scripts). Prints the
+# Vivado build step to run next; never run in CI. See docs/aws.md.
+f1-build: setup
+	@ENGINES=$(ENGINES) ROUNDS=$(ROUNDS) CARGO=$(CARGO) $(if $(CL_DIR),CL_DIR=$(CL_DIR)) $(if $(AWS_SHELL),AWS_SHELL=$(AWS_SHELL)) bash scripts/f1-build.sh

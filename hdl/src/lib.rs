@@ -12,6 +12,8 @@ pub mod keccak_consts;
 pub mod layout;
 pub mod permutation;
 pub mod permutation_top;
+// F1 shell adapter (AXI-Lite + AXI4 PCIM) around the core.
+pub mod shell;
 pub mod verilog;
 
 use rust_hdl::prelude::*;

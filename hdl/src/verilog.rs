@@ -142,6 +142,57 @@ pub fn generate_core_verilog(engines: usize, rounds: usize) -> String {
     finish(&generate_verilog(&core))
 }
 
+// --- F1 shell generation (added with the shell adapter) ---
+
+/// Name of the shell's Verilog top module.
+pub const SHELL_MODULE: &str = "fpevm_shell";
+
+/// Verilog of the F1 shell ([`crate::shell::FpevmShell`], default outstanding limits) as
+/// module [`SHELL_MODULE`].
+pub fn generate_shell_verilog(engines: usize, rounds: usize) -> String {
+    let mut shell = crate::shell::FpevmShell::new(engines, rounds);
+    shell.connect_top();
+    rename_top(&finish(&generate_verilog(&shell)), SHELL_MODULE)
+}
+
+/// Verilog of an F1 shell with explicit outstanding limits, as module [`SHELL_MODULE`].
+pub fn generate_shell_verilog_with_limits(
+    engines: usize,
+    rounds: usize,
+    max_read_bursts: usize,
+    max_writes: usize,
+) -> String {
+    let mut shell =
+        crate::shell::FpevmShell::with_limits(engines, rounds, max_read_bursts, max_writes);
+    shell.connect_top();
+    rename_top(&finish(&generate_verilog(&shell)), SHELL_MODULE)
+}
+
+/// Renames rust-hdl's top module `top` and its sub-modules `top$...` to `name`, `name$...`:
+/// every identifier `top` or identifier starting with `top$`.
+pub fn rename_top(verilog: &str, name: &str) -> String {
+    let bytes = verilog.as_bytes();
+    let mut out = String::with_capacity(verilog.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_word = i == 0 || !is_ident_byte(bytes[i - 1]);
+        if at_word && verilog[i..].starts_with("top") {
+            let next = bytes.get(i + 3).copied();
+            if next.is_none_or(|b| b == b'$' || !is_ident_byte(b)) {
+                out.push_str(name);
+                i += 3;
+                continue;
+            }
+        }
+        let ch = verilog[i..].chars().next().expect("in bounds");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+// --- end of F1 shell generation ---
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +210,16 @@ mod tests {
         assert_eq!(finish("x = ((a) & 8'hfe);"), "x = ((a) & 8'hfe);");
         assert_eq!(finish("x = (b + (a) & 8'hff);"), "x = (b + (a) & 8'hff);");
         assert_eq!(finish("y = a == 32'h5;"), "y = a == 'h5;");
+    }
+
+    #[test]
+    fn top_module_is_renamed() {
+        assert_eq!(
+            rename_top(
+                "module top(a);\n top$x x(); // top\n wire stop, top_1;",
+                "s"
+            ),
+            "module s(a);\n s$x x(); // s\n wire stop, top_1;"
+        );
     }
 }

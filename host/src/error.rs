@@ -34,4 +34,7 @@ pub enum ExecError {
     /// An option asks for something this build cannot do.
     #[error("unsupported option: {0}")]
     Unsupported(String),
+    /// The offload device could not be opened.
+    #[error("offload device: {0}")]
+    Device(String),
 }

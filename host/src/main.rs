@@ -48,6 +48,8 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Run Keccak known-answer files through the offload device and compare the digests.
     Keccak(cli::keccak::KeccakArgs),
+    /// AWS F1/F2 slots: list them, check one, load an AFI (needs feature `aws`).
+    Device(cli::device::DeviceCommand),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cli::demo::run(args),
         Command::Bench(args) => cli::bench::run(args),
         Command::Keccak(args) => cli::keccak::run(args),
+        Command::Device(args) => cli::device::run(args),
     };
     match result {
         Ok(tally) => {

@@ -87,6 +87,9 @@ pub struct ExecOptions {
     pub min_parallel_txs: usize,
     /// Beacon root, withdrawals and mining rewards of the block.
     pub extras: BlockExtras,
+    /// An open device to offload to, shared by many blocks; its own policy decides. `None`
+    /// with `offload` other than `Never` opens `device` for each block.
+    pub offloader: Option<crate::offload::EvmOffload>,
 }
 
 impl Default for ExecOptions {
@@ -99,6 +102,7 @@ impl Default for ExecOptions {
             chain_id: 1,
             min_parallel_txs: 8,
             extras: BlockExtras::default(),
+            offloader: None,
         }
     }
 }

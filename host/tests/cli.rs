@@ -141,12 +141,9 @@ fn missing_path() {
 }
 
 #[test]
-fn unavailable_option_says_so() {
-    // Opcode offload is the next milestone: commands that would need it refuse, saying so.
-    let (ok, _, stderr) = fpevm(&["demo", "--offload", "auto"]);
-    assert!(!ok);
-    assert!(
-        stderr.contains("--offload auto is not available yet"),
-        "{stderr}"
-    );
+fn demo_offloads_to_the_simulated_core_with_the_same_result() {
+    let (ok, stdout, stderr) = fpevm(&["demo", "--offload", "always", "--device", "sim"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("0 failed"), "{stdout}");
+    assert!(stdout.contains("operations on the device"), "{stdout}");
 }

@@ -1,11 +1,11 @@
 //! The official Ethereum test vectors of the shared corpus, through `execute_block`: every
 //! Cancun entry sequentially, and again through the parallel path compared with sequential.
 
-use fpevm::offload::{open_device, DeviceKeccak, Driver, DriverConfig};
+use fpevm::offload::EvmOffload;
 use fpevm::vectors::{
     blocktest, collect_json_files, statetest, CaseReport, ForkSelection, Outcome, RunOptions, Tally,
 };
-use fpevm::{DeviceKind, ExecOptions};
+use fpevm::{DeviceKind, ExecOptions, OffloadPolicy};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -102,18 +102,43 @@ fn blockchain_tests_cancun_parallel_equal_sequential() {
     }
 }
 
+/// Options that send every KECCAK256 and ALU opcode, and every state root's trie levels, to
+/// the Verilated core, over two lanes.
+fn offloaded_to_the_simulated_core() -> (RunOptions, EvmOffload) {
+    let device =
+        EvmOffload::open(DeviceKind::Sim, OffloadPolicy::Always).expect("the Verilated core");
+    let exec = ExecOptions {
+        offloader: Some(device.clone()),
+        ..forced_parallel()
+    };
+    (
+        RunOptions::with_hasher(exec, Arc::new(device.clone())),
+        device,
+    )
+}
+
+fn assert_the_core_worked(device: &EvmOffload, min_ops: u64) {
+    let stats = device.stats();
+    eprintln!("offload: {stats:?}");
+    assert_eq!(stats.faults, 0, "no device fault");
+    assert!(
+        stats.device_ops >= min_ops,
+        "the core ran the work: {stats:?}"
+    );
+}
+
 #[test]
-fn blockchain_tests_with_state_roots_hashed_on_the_simulated_core() {
-    let device = open_device(DeviceKind::Sim).expect("the Verilated core");
-    let driver = Driver::new(device, DriverConfig::default()).expect("driver");
-    let hasher = Arc::new(DeviceKeccak::new(driver));
-    let options = RunOptions::with_hasher(sequential(), hasher.clone());
+fn state_tests_cancun_with_opcodes_and_roots_on_the_simulated_core() {
+    let (options, device) = offloaded_to_the_simulated_core();
+    let tally = run_suite_with("GeneralStateTests", state_file, &options);
+    assert!(tally.passed >= 7_000, "{tally}");
+    assert_the_core_worked(&device, 100_000);
+}
+
+#[test]
+fn blockchain_tests_with_opcodes_and_roots_on_the_simulated_core() {
+    let (options, device) = offloaded_to_the_simulated_core();
     let tally = run_suite_with("BlockchainTests", blocktest::run_file, &options);
     assert!(tally.passed >= 300, "{tally}");
-    assert_eq!(hasher.faults(), 0, "no device fault");
-    assert!(
-        hasher.device_jobs() > 10_000,
-        "the core hashed the tries: {} jobs",
-        hasher.device_jobs()
-    );
+    assert_the_core_worked(&device, 10_000);
 }

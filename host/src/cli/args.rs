@@ -1,7 +1,7 @@
 //! Arguments shared by every command that executes blocks.
 
 use clap::Args;
-use fpevm::offload::{open_device, DeviceKeccak, Driver, DriverConfig};
+use fpevm::offload::EvmOffload;
 use fpevm::vectors::RunOptions;
 use fpevm::{DeviceKind, ExecOptions, OffloadPolicy};
 use std::sync::Arc;
@@ -34,8 +34,8 @@ pub struct ExecArgs {
 }
 
 impl ExecArgs {
-    /// The library options these arguments select; refuses what this build cannot do yet, with
-    /// a message saying so.
+    /// The library options these arguments select. With `--offload auto|always` the device
+    /// is opened once here and shared by every block the command runs.
     pub fn exec_options(&self) -> Result<ExecOptions, String> {
         let mut options = ExecOptions::default();
         if let Some(threads) = self.threads {
@@ -44,52 +44,26 @@ impl ExecArgs {
             }
             options.threads = threads;
         }
-        if self.offload != OffloadPolicy::Never {
-            return Err(format!(
-                "--offload {} is not available yet: offloading lands with the FPGA core (use --offload never)",
-                self.offload
-            ));
-        }
-        if self.target.device != DeviceKind::Cpu {
-            return Err(format!(
-                "--device {} is not available yet: only the cpu transport is built (use --device cpu)",
-                self.target.device
-            ));
-        }
         if let Some(min) = self.min_parallel_txs {
             options.min_parallel_txs = min;
         }
         options.offload = self.offload;
         options.device = self.target.device;
+        if self.offload != OffloadPolicy::Never {
+            let offloader = EvmOffload::open(self.target.device, self.offload)
+                .map_err(|e| format!("--device {}: {e}", self.target.device))?;
+            options.offloader = Some(offloader);
+        }
         Ok(options)
     }
 
-    /// Options of a vector run: as [`Self::exec_options`], except that `--offload auto|always`
-    /// hashes every post-state root's trie on `--device` (KECCAK256 and the arithmetic
-    /// opcodes are not offloaded yet; a note on stderr says so).
+    /// Options of a vector run: as [`Self::exec_options`], and with `--offload auto|always`
+    /// every post-state root's trie is hashed through the same device, level by level.
     pub fn run_options(&self) -> Result<RunOptions, String> {
-        let plain = ExecArgs {
-            offload: OffloadPolicy::Never,
-            target: DeviceArgs {
-                device: DeviceKind::Cpu,
-            },
-            ..self.clone()
-        };
-        let exec = plain.exec_options()?;
-        if self.offload == OffloadPolicy::Never {
-            return Ok(RunOptions::new(exec));
-        }
-        let device = open_device(self.target.device)
-            .map_err(|e| format!("--device {}: {e}", self.target.device))?;
-        let driver = Driver::new(device, DriverConfig::default())
-            .map_err(|e| format!("--device {}: {e}", self.target.device))?;
-        eprintln!(
-            "note: --offload {}: state roots are hashed on the {} device; KECCAK256 and arithmetic opcodes still run on the CPU (not offloaded yet)",
-            self.offload, self.target.device
-        );
-        Ok(RunOptions::with_hasher(
-            exec,
-            Arc::new(DeviceKeccak::new(driver)),
-        ))
+        let exec = self.exec_options()?;
+        Ok(match exec.offloader.clone() {
+            Some(offloader) => RunOptions::with_hasher(exec, Arc::new(offloader)),
+            None => RunOptions::new(exec),
+        })
     }
 }

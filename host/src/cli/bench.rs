@@ -40,8 +40,10 @@ pub enum BenchWhat {
     ///
     /// --device cpu skips the simulation and reports only the CPU and driver numbers.
     Keccak(super::bench_keccak::KeccakBench),
-    /// Offloaded opcodes (not available yet).
-    Offload,
+    /// Keccak of several lengths and each ALU opcode: simulated device cycles, projected
+    /// device time with a modeled PCIe round trip, CPU time in the same run, and the `auto`
+    /// policy's decision.
+    Offload(super::bench_offload::OffloadBench),
 }
 
 /// Arguments of `fpevm bench exec`.
@@ -229,9 +231,6 @@ pub fn run(args: &BenchArgs) -> Result<Tally, String> {
     match &args.what {
         BenchWhat::Exec(bench) => exec(bench),
         BenchWhat::Keccak(bench) => super::bench_keccak::run(bench),
-        BenchWhat::Offload => Err(
-            "this benchmark is not available yet: it lands with the FPGA core and the offload path"
-                .into(),
-        ),
+        BenchWhat::Offload(bench) => super::bench_offload::run(bench),
     }
 }

@@ -101,6 +101,7 @@ fn timed(
 /// Runs the command.
 pub fn run(args: &DemoArgs) -> Result<Tally, String> {
     let options = args.exec.exec_options()?;
+    let options_offloader = options.offloader.clone();
     let (state, block, txs) = example_block(args.txs.max(2));
     println!(
         "fpevm demo: a built-in Cancun block of {} transactions",
@@ -181,6 +182,31 @@ pub fn run(args: &DemoArgs) -> Result<Tally, String> {
         counters_advanced,
         String::new(),
     );
-    println!("  post-state root {}", post.state_root());
+    let root = post.state_root();
+    if let Some(offloader) = &options_offloader {
+        // The device path against the plain CPU: the same block, nothing offloaded.
+        let cpu_options = ExecOptions {
+            threads: 1,
+            offload: fpevm::OffloadPolicy::Never,
+            offloader: None,
+            ..sequential_options.clone()
+        };
+        let cpu = execute_block(SpecId::CANCUN, &block, &txs, &state, &cpu_options)
+            .map_err(|e| e.to_string())?;
+        let diff = sequential.first_difference(&cpu);
+        check(
+            "offloaded == CPU only",
+            diff.is_none(),
+            diff.map(|d| format!(" ({d})")).unwrap_or_default(),
+        );
+        let device_root = post.state_root_with(offloader);
+        check(
+            "state root hashed on the device == CPU root",
+            device_root == root,
+            String::new(),
+        );
+        println!("  {}", super::offload_summary(offloader));
+    }
+    println!("  post-state root {root}");
     Ok(tally)
 }

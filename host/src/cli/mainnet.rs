@@ -189,5 +189,8 @@ pub fn run(args: &MainnetArgs) -> Result<Tally, String> {
         blocks.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(offloader) = &options.offloader {
+        eprintln!("{}", super::offload_summary(offloader));
+    }
     Ok(tally)
 }

@@ -53,6 +53,9 @@ pub fn run(suite: Suite, paths: &[PathBuf], forks: &str, args: &ExecArgs) -> Res
         files.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(offloader) = &options.offloader {
+        eprintln!("{}", super::offload_summary(offloader));
+    }
     Ok(tally)
 }
 

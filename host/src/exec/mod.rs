@@ -12,7 +12,8 @@ pub use block_rules::max_blob_gas_per_block;
 pub use report::{ExecReport, Strategy};
 
 use crate::error::ExecError;
-use crate::options::{DeviceKind, ExecOptions, OffloadPolicy};
+use crate::offload::EvmOffload;
+use crate::options::{ExecOptions, OffloadPolicy};
 use crate::output::BlockOutput;
 use revm::context::{BlockEnv, TxEnv};
 use revm::database_interface::DatabaseRef;
@@ -35,18 +36,19 @@ pub fn execute_block<DB>(
 where
     DB: DatabaseRef + Send + Sync,
 {
-    if options.offload != OffloadPolicy::Never {
-        return Err(ExecError::Unsupported(format!(
-            "--offload {} is not available yet: the device offload path lands with the FPGA core",
-            options.offload
-        )));
-    }
-    if options.device != DeviceKind::Cpu {
-        return Err(ExecError::Unsupported(format!(
-            "--device {} is not available yet: only the cpu transport is built",
-            options.device
-        )));
-    }
+    let opened;
+    let options = match (&options.offloader, options.offload) {
+        (None, OffloadPolicy::Auto | OffloadPolicy::Always) => {
+            let offloader = EvmOffload::open(options.device, options.offload)
+                .map_err(|e| ExecError::Device(e.to_string()))?;
+            opened = ExecOptions {
+                offloader: Some(offloader),
+                ..options.clone()
+            };
+            &opened
+        }
+        _ => options,
+    };
     let started = Instant::now();
     // Lanes beyond the machine's cores would only take turns on them; the forced (testing)
     // mode keeps them, to exercise more interleavings.

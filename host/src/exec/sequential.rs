@@ -4,6 +4,7 @@
 use super::accumulator::BlockAccumulator;
 use super::system::{apply_beacon_root, apply_post_block};
 use crate::error::ExecError;
+use crate::offload::evm_ops::{enter_lane, route_table};
 use crate::options::ExecOptions;
 use crate::output::{BlockOutput, InvalidTxReason};
 use crate::state::{BlockState, DbError};
@@ -30,11 +31,15 @@ pub fn lane_evm<'s, 'db, DB: DatabaseRef>(
     block_env: &BlockEnv,
     options: &ExecOptions,
 ) -> LaneEvm<'s, 'db, DB> {
-    Context::mainnet()
+    let mut evm = Context::mainnet()
         .with_db(state)
         .with_block(block_env.clone())
         .with_cfg(cfg_env(spec, options))
-        .build_mainnet()
+        .build_mainnet();
+    if options.offloader.is_some() {
+        route_table(evm.instruction.instruction_table_mut());
+    }
+    evm
 }
 
 /// Maps revm's error for transaction `index` to the block's error, or to a skip reason when the
@@ -63,6 +68,10 @@ pub fn run_txs<DB: DatabaseRef>(
     options: &ExecOptions,
 ) -> Result<(), ExecError> {
     let mut evm = lane_evm(state, spec, block_env, options);
+    let _lane = options
+        .offloader
+        .as_ref()
+        .map(|o| enter_lane(o.lane_route()));
     for (index, tx) in txs.iter().enumerate().skip(start) {
         if let Err(reason) = acc.check_budget(tx, block_env, spec) {
             acc.push_invalid(index, reason, options.mode)?;

@@ -23,12 +23,17 @@
 pub mod layout;
 
 pub mod alu;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod batcher;
 pub mod config;
+pub mod cost_model;
 pub mod cpu;
 pub mod driver;
 pub mod error;
+pub mod evm_ops;
 pub mod kat;
+pub mod offloader;
 pub mod ring;
 pub mod runner;
 #[cfg(feature = "sim")]
@@ -36,11 +41,13 @@ pub mod sim;
 pub mod transport;
 pub mod trie_hasher;
 
-pub use batcher::{Batcher, BatcherHandle, BatcherStats};
+pub use batcher::{Batcher, BatcherHandle, BatcherStats, OwnedJob};
 pub use config::{DmaLayout, DriverConfig};
+pub use cost_model::CostModel;
 pub use cpu::{CpuDevice, DEFAULT_DMA_BASE};
 pub use driver::{Driver, Job};
 pub use error::OffloadError;
+pub use offloader::{EvmOffload, LaneRoute, OffloadStats};
 pub use runner::JobRunner;
 pub use transport::Transport;
 pub use trie_hasher::DeviceKeccak;
@@ -62,8 +69,13 @@ pub fn open_device(kind: DeviceKind) -> Result<Box<dyn Transport>, OffloadError>
         DeviceKind::Sim => Err(OffloadError::Unavailable(
             "the simulated core is not built into this binary (feature `sim`)",
         )),
+        #[cfg(feature = "aws")]
+        DeviceKind::Aws => Ok(Box::new(aws::open_for_driver(
+            DriverConfig::default().dma_bytes()?,
+        )?)),
+        #[cfg(not(feature = "aws"))]
         DeviceKind::Aws => Err(OffloadError::Unavailable(
-            "the aws transport is not built into this binary yet",
+            "the aws transport is not built into this binary (feature `aws`)",
         )),
     }
 }

@@ -6,6 +6,8 @@ use super::lane_db::{LaneDb, LaneError};
 use super::location::{CreditKind, Incarnation, Location, Read, TxIdx, Written};
 use super::mv_memory::MvMemory;
 use super::scheduler::{Scheduler, Task};
+use crate::offload::evm_ops::{enter_lane, route_table};
+use crate::offload::EvmOffload;
 use crate::output::AccountState;
 use crate::receipt::logs_bloom;
 use alloy_primitives::Bloom;
@@ -48,6 +50,8 @@ pub struct Shared<'a, B> {
     pub aborts: AtomicUsize,
     /// Set when the monitor stopped the lanes because dependencies make parallelism lose.
     pub halted_for_dependencies: AtomicBool,
+    /// The device the lanes' KECCAK256 and ALU opcodes may go to.
+    pub offloader: Option<&'a EvmOffload>,
 }
 
 type LaneEvm<'a, B> = MainnetEvm<MainnetContext<LaneDb<'a, B>>>;
@@ -59,6 +63,10 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
         .with_block(shared.block_env.clone())
         .with_cfg(shared.cfg.clone())
         .build_mainnet();
+    if shared.offloader.is_some() {
+        route_table(evm.instruction.instruction_table_mut());
+    }
+    let _lane = shared.offloader.map(|o| enter_lane(o.lane_route()));
     let precompiles = Precompiles::new(shared.spec.into());
     let mut task = None;
     while !shared.scheduler.done() {

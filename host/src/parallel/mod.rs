@@ -69,6 +69,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         executions: AtomicUsize::new(0),
         aborts: AtomicUsize::new(0),
         halted_for_dependencies: AtomicBool::new(false),
+        offloader: options.offloader.as_ref(),
     };
     let started = Instant::now();
     std::thread::scope(|scope| {
