@@ -1,5 +1,14 @@
-//! The fpevm core: register block, descriptor fetcher, `E` Keccak-256 engines and the
-//! completion writer, behind one DMA read port and one DMA write port (64-byte beats).
+//! The fpevm core: register block, descriptor fetcher, `E` Keccak-256 engines, one 256-bit
+//! EVM ALU and the completion writer, behind one DMA read port and one DMA write port
+//! (64-byte beats).
+//!
+//! Jobs: the fetcher reads a descriptor when a unit of either kind (an engine or the ALU) is
+//! free, checks it in the order of `layout::check_descriptor` (with one ALU), and hands it
+//! to a unit by opcode: ALU opcodes (also when rejected) to the ALU, every other opcode to
+//! the lowest free engine. It waits in `Dispatch` until that unit is free; every unit
+//! already started has all its input, so it finishes and frees itself, and neither kind can
+//! starve the other forever. The writer serves finished units, engines first, the ALU as
+//! unit number `E`.
 //!
 //! Ports (all synchronous to `clock`; the register and DMA conventions are in `layout`):
 //! - register port: `reg_wr` writes `reg_wdata` at `reg_addr`; `reg_rdata` always shows the
@@ -17,6 +26,7 @@
 //! WIN_LIMIT)` (descriptors are checked before any input is read; ring slots before they are
 //! touched), and a completion is written only while the completion ring has room.
 
+use crate::alu::sequencer::Alu;
 use crate::engine::SpongeEngine;
 use crate::layout::*;
 use rust_hdl::prelude::*;
@@ -24,30 +34,30 @@ use rust_hdl::prelude::*;
 /// Where the descriptor fetcher is.
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 pub enum FetchState {
-    /// Waiting for a descriptor and a free engine.
+    /// Waiting for a descriptor and a free unit.
     Idle,
     /// Waiting for the descriptor's beat.
     DescWait,
-    /// Checking the descriptor and handing it to an engine.
+    /// Checking the descriptor and handing it to its unit once that is free.
     Dispatch,
     /// Asking for the job's input.
     DataReq,
-    /// Forwarding the job's input beats to its engine.
+    /// Forwarding the job's input beats to its unit.
     Data,
 }
 
 /// Where the completion writer is.
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
 pub enum WriteState {
-    /// Waiting for a finished engine.
+    /// Waiting for a finished unit.
     Idle,
-    /// Writing the digest at `dst`.
+    /// Writing the digest or ALU result at `dst`.
     Result,
     /// Writing the completion entry.
     Completion,
 }
 
-/// The core with `engines` engines of `rounds` rounds per clock.
+/// The core with `engines` engines of `rounds` rounds per clock and one ALU.
 #[derive(LogicBlock)]
 pub struct FpevmCore {
     /// Clock.
@@ -89,6 +99,7 @@ pub struct FpevmCore {
     /// A DMA write failed.
     pub wr_error: Signal<In, Bit>,
     engine: Vec<SpongeEngine>,
+    alu: Alu,
     // Registers.
     enable: DFF<Bit>,
     resetting: DFF<Bit>,
@@ -114,6 +125,7 @@ pub struct FpevmCore {
     d_dst: DFF<Bits<64>>,
     d_len: DFF<Bits<32>>,
     d_op: DFF<Bits<8>>,
+    d_alu: DFF<Bit>,
     fsel: DFF<Bits<4>>,
     beats_left: DFF<Bits<32>>,
     // Writer.
@@ -144,8 +156,27 @@ pub struct FpevmCore {
     fetch_next: Signal<Local, Bit>,
     ring_ok: Signal<Local, Bit>,
     job_beats: Signal<Local, Bits<32>>,
+    new_op: Signal<Local, Bits<8>>,
+    new_op_alu: Signal<Local, Bit>,
+    alu_len: Signal<Local, Bits<32>>,
+    unit_free: Signal<Local, Bit>,
+    unit_taken: Signal<Local, Bit>,
     // Constants.
     eidx: Vec<Constant<Bits<4>>>,
+    k_alu_sel: Constant<Bits<4>>,
+    k_alus: Constant<Bits<32>>,
+    k_a_alus: Constant<Bits<8>>,
+    k_op_mul: Constant<Bits<8>>,
+    k_op_div: Constant<Bits<8>>,
+    k_op_sdiv: Constant<Bits<8>>,
+    k_op_mod: Constant<Bits<8>>,
+    k_op_smod: Constant<Bits<8>>,
+    k_op_addmod: Constant<Bits<8>>,
+    k_op_mulmod: Constant<Bits<8>>,
+    k_op_exp: Constant<Bits<8>>,
+    k_st_length: Constant<Bits<8>>,
+    k_len_two: Constant<Bits<32>>,
+    k_len_three: Constant<Bits<32>>,
     k_id: Constant<Bits<32>>,
     k_version: Constant<Bits<32>>,
     k_engines: Constant<Bits<32>>,
@@ -224,6 +255,7 @@ impl FpevmCore {
             wr_strb: Default::default(),
             wr_error: Default::default(),
             engine: (0..engines).map(|_| SpongeEngine::new(rounds)).collect(),
+            alu: Alu::new(),
             enable: Default::default(),
             resetting: Default::default(),
             config_error: Default::default(),
@@ -247,6 +279,7 @@ impl FpevmCore {
             d_dst: Default::default(),
             d_len: Default::default(),
             d_op: Default::default(),
+            d_alu: Default::default(),
             fsel: Default::default(),
             beats_left: Default::default(),
             wstate: Default::default(),
@@ -275,9 +308,28 @@ impl FpevmCore {
             fetch_next: Default::default(),
             ring_ok: Default::default(),
             job_beats: Default::default(),
+            new_op: Default::default(),
+            new_op_alu: Default::default(),
+            alu_len: Default::default(),
+            unit_free: Default::default(),
+            unit_taken: Default::default(),
             eidx: (0..engines as u64)
                 .map(|v| Constant::new(v.into()))
                 .collect(),
+            k_alu_sel: Constant::new((engines as u64).into()),
+            k_alus: c32(1),
+            k_a_alus: c8(REG_ALUS),
+            k_op_mul: c8(u32::from(OP_MUL)),
+            k_op_div: c8(u32::from(OP_DIV)),
+            k_op_sdiv: c8(u32::from(OP_SDIV)),
+            k_op_mod: c8(u32::from(OP_MOD)),
+            k_op_smod: c8(u32::from(OP_SMOD)),
+            k_op_addmod: c8(u32::from(OP_ADDMOD)),
+            k_op_mulmod: c8(u32::from(OP_MULMOD)),
+            k_op_exp: c8(u32::from(OP_EXP)),
+            k_st_length: c8(u32::from(STATUS_BAD_LENGTH)),
+            k_len_two: c32(2 * WORD_BYTES as u32),
+            k_len_three: c32(3 * WORD_BYTES as u32),
             k_id: c32(ID_VALUE),
             k_version: c32(VERSION_VALUE),
             k_engines: c32(engines as u32),
@@ -373,6 +425,7 @@ impl Logic for FpevmCore {
             d_dst,
             d_len,
             d_op,
+            d_alu,
             fsel,
             beats_left,
             wstate,
@@ -397,7 +450,16 @@ impl Logic for FpevmCore {
         {
             self.status_code.next = self.k_st_misaligned.val();
         }
-        if self.d_op.q.val() != self.k_op_keccak.val() {
+        self.alu_len.next = self.k_len_two.val();
+        if (self.d_op.q.val() == self.k_op_addmod.val())
+            | (self.d_op.q.val() == self.k_op_mulmod.val())
+        {
+            self.alu_len.next = self.k_len_three.val();
+        }
+        if self.d_alu.q.val() && (self.d_len.q.val() != self.alu_len.val()) {
+            self.status_code.next = self.k_st_length.val();
+        }
+        if (self.d_op.q.val() != self.k_op_keccak.val()) && !self.d_alu.q.val() {
             self.status_code.next = self.k_st_opcode.val();
         }
 
@@ -422,6 +484,19 @@ impl Logic for FpevmCore {
                 self.all_idle.next = false;
             }
         }
+        self.alu.clock.next = self.clock.val();
+        self.alu.clear.next = self.resetting.q.val();
+        self.alu.start.next = false;
+        self.alu.job_op.next = self.d_op.q.val();
+        self.alu.job_tag.next = self.d_tag.q.val();
+        self.alu.job_dst.next = self.d_dst.q.val();
+        self.alu.job_status.next = self.status_code.val();
+        self.alu.beat_valid.next = false;
+        self.alu.beat_data.next = self.rd_resp_data.val();
+        self.alu.ack.next = false;
+        if !self.alu.idle.val() {
+            self.all_idle.next = false;
+        }
         for e in 0..self._engines {
             // The first hit wins: the lowest index.
             if self.engine[e].idle.val() && !self.any_free.val() {
@@ -437,6 +512,15 @@ impl Logic for FpevmCore {
                 self.any_done.next = true;
             }
         }
+        if self.alu.done.val()
+            && !self.any_done.val()
+            && ((self.wstate.q.val() == WriteState::Idle)
+                | (self.wsel.q.val() != self.k_alu_sel.val()))
+        {
+            self.done_sel.next = self.k_alu_sel.val();
+            self.any_done.next = true;
+        }
+        self.unit_free.next = self.any_free.val() | self.alu.idle.val();
 
         // Ring slots and their window checks.
         self.sq_index.next = self.sq_tail.q.val() & (self.ring_size.q.val() - 1);
@@ -459,7 +543,7 @@ impl Logic for FpevmCore {
             && ((self.ring_size.q.val() & (self.ring_size.q.val() - 1)) == self.k_zero32.val())
             && ((self.sq_base.q.val() & 63) == self.k_zero64.val())
             && ((self.cq_base.q.val() & 63) == self.k_zero64.val());
-        // A descriptor can be fetched now: pending, an engine free, nothing stopped. A ring
+        // A descriptor can be fetched now: pending, a unit free, nothing stopped. A ring
         // slot outside the window (or a bad ring) stops fetching with CONFIG_ERROR.
         self.fetch_next.next = false;
         if self.enable.q.val()
@@ -467,7 +551,7 @@ impl Logic for FpevmCore {
             && !self.dma_error.q.val()
             && !self.resetting.q.val()
             && (self.sq_head.q.val() != self.sq_tail.q.val())
-            && self.any_free.val()
+            && self.unit_free.val()
         {
             if self.sq_slot_ok.val() && self.ring_ok.val() {
                 self.fetch_next.next = true;
@@ -476,6 +560,42 @@ impl Logic for FpevmCore {
             }
         }
         self.job_beats.next = (self.d_len.q.val() + 63) >> 6;
+
+        // In `Dispatch` the job is offered to its unit: ALU opcodes to the ALU, the rest to
+        // engine `fsel`. A unit honours `start` only when idle, so `start` is driven from
+        // registers alone and `unit_taken` says whether the offered unit took the job.
+        for e in 0..self._engines {
+            if (self.fstate.q.val() == FetchState::Dispatch)
+                && !self.d_alu.q.val()
+                && (self.fsel.q.val() == self.eidx[e].val())
+            {
+                self.engine[e].start.next = true;
+            }
+        }
+        if (self.fstate.q.val() == FetchState::Dispatch) && self.d_alu.q.val() {
+            self.alu.start.next = true;
+        }
+        self.unit_taken.next = self.alu.idle.val();
+        if !self.d_alu.q.val() {
+            self.unit_taken.next = false;
+            for e in 0..self._engines {
+                if self.fsel.q.val() == self.eidx[e].val() {
+                    self.unit_taken.next = self.engine[e].idle.val();
+                }
+            }
+        }
+
+        // The descriptor on the read port has an ALU opcode (registered as `d_alu`, so that
+        // the units' `start` depends on registers only).
+        self.new_op.next = self.rd_resp_data.val().get_bits::<8>(224);
+        self.new_op_alu.next = (self.new_op.val() == self.k_op_mul.val())
+            | (self.new_op.val() == self.k_op_div.val())
+            | (self.new_op.val() == self.k_op_sdiv.val())
+            | (self.new_op.val() == self.k_op_mod.val())
+            | (self.new_op.val() == self.k_op_smod.val())
+            | (self.new_op.val() == self.k_op_addmod.val())
+            | (self.new_op.val() == self.k_op_mulmod.val())
+            | (self.new_op.val() == self.k_op_exp.val());
 
         // DMA read port defaults.
         self.rd_req_valid.next = false;
@@ -502,31 +622,36 @@ impl Logic for FpevmCore {
                     self.d_dst.d.next = self.rd_resp_data.val().get_bits::<64>(128);
                     self.d_len.d.next = self.rd_resp_data.val().get_bits::<32>(192);
                     self.d_op.d.next = self.rd_resp_data.val().get_bits::<8>(224);
+                    self.d_alu.d.next = self.new_op_alu.val();
                     self.fsel.d.next = self.free_sel.val();
                     self.sq_tail.d.next = self.sq_tail.q.val() + 1;
                     self.fstate.d.next = FetchState::Dispatch;
                 }
             }
             FetchState::Dispatch => {
-                for e in 0..self._engines {
-                    if self.fsel.q.val() == self.eidx[e].val() {
-                        self.engine[e].start.next = true;
-                    }
+                // The unit offered the job (see `unit_taken`) takes it when idle; until
+                // then `fsel` follows the lowest free engine.
+                if self.d_alu.q.val() {
+                    self.fsel.d.next = self.k_alu_sel.val();
+                } else if !self.unit_taken.val() {
+                    self.fsel.d.next = self.free_sel.val();
                 }
                 self.beats_left.d.next = self.job_beats.val();
-                if (self.status_code.val() == self.k_st_ok.val())
-                    && (self.d_len.q.val() != self.k_zero32.val())
-                {
-                    self.rd_req_valid.next = true;
-                    self.rd_req_addr.next = self.d_src.q.val();
-                    self.rd_req_beats.next = self.job_beats.val();
-                    if self.rd_req_ready.val() {
-                        self.fstate.d.next = FetchState::Data;
+                if self.unit_taken.val() {
+                    if (self.status_code.val() == self.k_st_ok.val())
+                        && (self.d_len.q.val() != self.k_zero32.val())
+                    {
+                        self.rd_req_valid.next = true;
+                        self.rd_req_addr.next = self.d_src.q.val();
+                        self.rd_req_beats.next = self.job_beats.val();
+                        if self.rd_req_ready.val() {
+                            self.fstate.d.next = FetchState::Data;
+                        } else {
+                            self.fstate.d.next = FetchState::DataReq;
+                        }
                     } else {
-                        self.fstate.d.next = FetchState::DataReq;
+                        self.fstate.d.next = FetchState::Idle;
                     }
-                } else {
-                    self.fstate.d.next = FetchState::Idle;
                 }
             }
             FetchState::DataReq => {
@@ -543,6 +668,10 @@ impl Logic for FpevmCore {
                         self.engine[e].beat_valid.next = self.rd_resp_valid.val();
                         self.rd_resp_ready.next = self.engine[e].beat_ready.val();
                     }
+                }
+                if self.fsel.q.val() == self.k_alu_sel.val() {
+                    self.alu.beat_valid.next = self.rd_resp_valid.val();
+                    self.rd_resp_ready.next = self.alu.beat_ready.val();
                 }
                 if self.rd_resp_valid.val() && self.rd_resp_ready.val() {
                     self.beats_left.d.next = self.beats_left.q.val() - 1;
@@ -585,7 +714,7 @@ impl Logic for FpevmCore {
             self.dma_error.d.next = true;
         }
 
-        // The finished job the writer serves.
+        // The finished job the writer serves (an engine's or the ALU's).
         self.w_digest.next = self.engine[0].digest.val();
         self.w_tag.next = self.engine[0].tag.val();
         self.w_dst.next = self.engine[0].dst.val();
@@ -597,6 +726,12 @@ impl Logic for FpevmCore {
                 self.w_dst.next = self.engine[e].dst.val();
                 self.w_status.next = self.engine[e].status.val();
             }
+        }
+        if self.wsel.q.val() == self.k_alu_sel.val() {
+            self.w_digest.next = self.alu.result.val();
+            self.w_tag.next = self.alu.tag.val();
+            self.w_dst.next = self.alu.dst.val();
+            self.w_status.next = self.alu.status.val();
         }
 
         // Writer.
@@ -646,6 +781,9 @@ impl Logic for FpevmCore {
                                 if self.wsel.q.val() == self.eidx[e].val() {
                                     self.engine[e].ack.next = true;
                                 }
+                            }
+                            if self.wsel.q.val() == self.k_alu_sel.val() {
+                                self.alu.ack.next = true;
                             }
                             self.wstate.d.next = WriteState::Idle;
                             if self.any_done.val() {
@@ -753,6 +891,9 @@ impl Logic for FpevmCore {
         }
         if self.reg_addr.val() == self.k_a_rounds.val() {
             self.reg_rdata.next = self.k_rounds.val();
+        }
+        if self.reg_addr.val() == self.k_a_alus.val() {
+            self.reg_rdata.next = self.k_alus.val();
         }
 
         // Register writes.

@@ -1,10 +1,11 @@
 //! RustHDL description of the fpevm FPGA core: the Keccak-f[1600] permutation, Keccak-256
-//! sponge engines, the descriptor fetcher, completion writer and register block
-//! ([`core::FpevmCore`]), and its Verilog generation ([`verilog`]).
+//! sponge engines, the 256-bit EVM ALU ([`alu`]), the descriptor fetcher, completion writer
+//! and register block ([`core::FpevmCore`]), and its Verilog generation ([`verilog`]).
 //!
 //! [`layout`] is the single definition of the host interface; the host driver compiles the
 //! same file.
 
+pub mod alu;
 pub mod core;
 pub mod engine;
 pub mod keccak_consts;
