@@ -118,6 +118,7 @@ pub struct FpevmCore {
     busy_cycles: DFF<Bits<64>>,
     jobs: DFF<Bits<64>>,
     rd_pending: DFF<Bits<32>>,
+    rd_added: Signal<Local, Bits<32>>,
     // Fetcher.
     fstate: DFF<FetchState>,
     d_tag: DFF<Bits<64>>,
@@ -273,6 +274,7 @@ impl FpevmCore {
             busy_cycles: Default::default(),
             jobs: Default::default(),
             rd_pending: Default::default(),
+            rd_added: Default::default(),
             fstate: Default::default(),
             d_tag: Default::default(),
             d_src: Default::default(),
@@ -697,15 +699,20 @@ impl Logic for FpevmCore {
         if self.resetting.q.val() {
             self.rd_req_valid.next = false;
         }
+        // One update for both events: a request accepted in the cycle a beat is taken (the
+        // fetcher asks for the next descriptor with a job's last beat) counts too.
+        self.rd_added.next = self.k_zero32.val();
         if self.rd_req_valid.val() && self.rd_req_ready.val() {
-            self.rd_pending.d.next = self.rd_pending.q.val() + self.rd_req_beats.val();
+            self.rd_added.next = self.rd_req_beats.val();
         }
         if self.resetting.q.val() {
             self.rd_resp_ready.next = true;
         }
         self.rd_take.next = self.rd_resp_valid.val() && self.rd_resp_ready.val();
         if self.rd_take.val() {
-            self.rd_pending.d.next = self.rd_pending.q.val() - 1;
+            self.rd_pending.d.next = self.rd_pending.q.val() + self.rd_added.val() - 1;
+        } else {
+            self.rd_pending.d.next = self.rd_pending.q.val() + self.rd_added.val();
         }
         // A failed read or write stops the core (the reads a soft reset drains do not).
         if ((self.rd_take.val() && self.rd_resp_error.val()) || self.wr_error.val())

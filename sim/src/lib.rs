@@ -105,18 +105,11 @@ pub struct DmaStats {
 pub struct SimOptions {
     /// Cycles from a read request to its first beat.
     pub read_latency: u64,
-    /// Take a read request in a cycle that offers a beat too (as an AXI interconnect may).
-    /// Off by default: the core's `rd_pending` counter loses such a request (see
-    /// `SimCore::cycle`).
-    pub request_with_beat: bool,
 }
 
 impl Default for SimOptions {
     fn default() -> Self {
-        Self {
-            read_latency: 1,
-            request_with_beat: false,
-        }
+        Self { read_latency: 1 }
     }
 }
 
@@ -357,11 +350,7 @@ impl SimCore {
             Some(r) if !stalled && r.ready_at <= self.cycles => Some(r.addr),
             _ => None,
         };
-        // One read handshake per cycle: no request is taken in a cycle that offers a beat.
-        // The core's outstanding-beat counter (`rd_pending`, which a soft reset waits on to
-        // drain) loses a request accepted in the cycle a beat is taken, then wraps below zero
-        // and the reset never finishes (hdl/src/core.rs; the AXI shell works around it too).
-        self.inputs.rd_req_ready = u8::from(beat.is_none() || self.options.request_with_beat);
+        self.inputs.rd_req_ready = 1;
         let read_error = beat.is_some() && self.faults.active(|k| k == FaultKind::ReadError);
         self.inputs.rd_resp_valid = u8::from(beat.is_some());
         if let Some(addr) = beat {

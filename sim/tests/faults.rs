@@ -360,20 +360,13 @@ fn a_fault_waits_for_its_trigger() {
     assert_eq!(core.faults_pending(), 0, "spent");
 }
 
-/// The core's soft reset waits for its outstanding read beats (`rd_pending`) to drain. When a
-/// read request is accepted in the cycle a beat is taken (the fetcher asks for the next
-/// descriptor with the last beat of a job's input), `hdl/src/core.rs` assigns
-/// `rd_pending.d.next` twice and the increment is lost: the counter wraps below zero and a
-/// later soft reset never finishes. The harness avoids that cycle by default; this test
-/// allows it and fails until the core is fixed.
+/// The core's soft reset waits for its outstanding read beats (`rd_pending`) to drain. A read
+/// request accepted in the cycle a beat is taken (the fetcher asks for the next descriptor
+/// with the last beat of a job's input) must count too, or the counter wraps below zero and
+/// a later soft reset never finishes.
 #[test]
-#[ignore = "core bug: rd_pending loses a request accepted with a beat (hdl/src/core.rs)"]
 fn a_soft_reset_finishes_when_requests_and_beats_share_a_cycle() {
-    let options = SimOptions {
-        request_with_beat: true,
-        ..SimOptions::default()
-    };
-    let mut core = SimCore::new(Config::DEFAULT, BASE, MEM, options).expect("model");
+    let mut core = SimCore::new(Config::DEFAULT, BASE, MEM, SimOptions::default()).expect("model");
     program(&mut core);
     submit(&mut core, 0, 30);
     assert!(step_until(&mut core, 50_000, |c| c.read_reg(REG_CQ_TAIL) == 30));

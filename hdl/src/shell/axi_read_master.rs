@@ -15,12 +15,8 @@
 //!   (`rready` is the core's `rd_resp_ready`). A beat's `rd_resp_error` is set when its RRESP
 //!   is not OKAY or its RID is not the one this master issued.
 //! - A new core request is taken (`rd_req_ready`) once the previous one has been fully
-//!   issued as bursts *and* no burst is outstanding, so a request is never taken in a cycle
-//!   in which a beat is delivered. The core counts the beats it awaits (`rd_pending`, which
-//!   its soft reset drains) and loses the request's beats when both happen in one cycle; this
-//!   rule keeps that from happening. The core has one read request in flight at a time, so
-//!   the rule costs one cycle per request. ARVALID, once raised, stays up with a stable
-//!   address until accepted.
+//!   issued as bursts; earlier bursts may still be returning beats. ARVALID, once raised,
+//!   stays up with a stable address until accepted.
 
 use rust_hdl::prelude::*;
 
@@ -87,7 +83,6 @@ pub struct AxiReadMaster {
     k_size: Constant<Bits<3>>,
     k_okay: Constant<Bits<2>>,
     k_zero32: Constant<Bits<32>>,
-    k_zero8: Constant<Bits<8>>,
 }
 
 impl AxiReadMaster {
@@ -134,7 +129,6 @@ impl AxiReadMaster {
             k_size: Constant::new(6_u64.into()),
             k_okay: Constant::new(0_u64.into()),
             k_zero32: Constant::new(0_u64.into()),
-            k_zero8: Constant::new(0_u64.into()),
         }
     }
 }
@@ -144,14 +138,9 @@ impl Logic for AxiReadMaster {
     fn update(&mut self) {
         dff_setup!(self, clock, busy, cur_addr, beats_left, outstanding);
 
-        // Take a request once the previous one is fully issued and fully answered (no beat
-        // can arrive in the same cycle: see the module docs).
-        self.rd_req_ready.next =
-            !self.busy.q.val() && (self.outstanding.q.val() == self.k_zero8.val());
-        if self.rd_req_valid.val()
-            && !self.busy.q.val()
-            && (self.outstanding.q.val() == self.k_zero8.val())
-        {
+        // Take a request once the previous one is fully issued.
+        self.rd_req_ready.next = !self.busy.q.val();
+        if self.rd_req_valid.val() && !self.busy.q.val() {
             self.busy.d.next = self.rd_req_beats.val() != self.k_zero32.val();
             self.cur_addr.d.next = self.rd_req_addr.val();
             self.beats_left.d.next = self.rd_req_beats.val();
