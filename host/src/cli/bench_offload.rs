@@ -81,11 +81,15 @@ fn measure(args: &OffloadBench) -> Result<Tally, String> {
         t.read_reg(layout::REG_ROUNDS),
         t.read_reg(layout::REG_ALUS),
     );
-    println!(
+    let note = |line: String| match args.json {
+        true => eprintln!("{line}"),
+        false => println!("{line}"),
+    };
+    note(format!(
         "simulated core: {engines} engines x {rounds} rounds/clock, {alus} ALU; projected at {} MHz with a modeled PCIe round trip of {} ns per doorbell",
         DEVICE_CLOCK_HZ / 1e6,
         PCIE_ROUND_TRIP_NS
-    );
+    ));
     let mut model = CostModel::calibrate(engines, rounds, 0.0);
     let mut tally = Tally::default();
     let mut losses = Vec::new();
@@ -103,7 +107,7 @@ fn measure(args: &OffloadBench) -> Result<Tally, String> {
     }
     for (op, opcode, inputs) in cases {
         if opcode != layout::OP_KECCAK256 && alus == 0 {
-            println!("{op}: skipped (this core has no ALU)");
+            note(format!("{op}: skipped (this core has no ALU)"));
             tally.add(&Outcome::Skipped("no ALU".into()));
             continue;
         }
@@ -155,20 +159,20 @@ fn measure(args: &OffloadBench) -> Result<Tally, String> {
                 tally.add(&Outcome::Passed);
             }
             Err(e) => {
-                println!("{op}: FAILED {e}");
+                note(format!("{op}: FAILED {e}"));
                 tally.add(&Outcome::Failed(e));
             }
         }
     }
-    println!(
+    note(format!(
         "one job per doorbell (a lane waiting on one opcode) pays only for: {} (the {PCIE_ROUND_TRIP_NS} ns round trip outweighs the rest)",
         if wins_alone.is_empty() { "nothing".to_string() } else { wins_alone.join(", ") }
-    );
+    ));
     if !losses.is_empty() {
-        println!(
+        note(format!(
             "offloading loses even in batches of {BATCH} for: {}",
             losses.join(", ")
-        );
+        ));
     }
     Ok(tally)
 }

@@ -1,0 +1,48 @@
+//! `fpevm bench offload --json` on the default simulated core: one line per Keccak length and
+//! ALU opcode with its fields, every device result checked (a wrong one fails the line), and a
+//! clean `N passed, 0 failed`.
+#![cfg(feature = "sim")]
+
+use serde_json::Value;
+use std::process::Command;
+
+#[test]
+fn bench_offload_reports_every_operation() {
+    let out = Command::new(env!("CARGO_BIN_EXE_fpevm"))
+        .args(["bench", "offload", "--json"])
+        .output()
+        .expect("run fpevm");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit status: {stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (summary, results) = lines.split_last().expect("output");
+    assert_eq!(*summary, "12 passed, 0 failed", "{stderr}");
+    let objects: Vec<Value> = results
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let ops: Vec<&str> = objects.iter().filter_map(|o| o["op"].as_str()).collect();
+    assert_eq!(ops.len(), 12, "{ops:?}");
+    for op in ["KECCAK256/32", "MUL", "MULMOD", "EXP"] {
+        assert!(ops.contains(&op), "{op} missing: {ops:?}");
+    }
+    for o in &objects {
+        let one = o["device_cycles_one"].as_u64().expect("cycles");
+        assert!(one > 0, "{o}");
+        let projected = o["device_ns_one"].as_f64().expect("ns");
+        // The modeled round trip is part of every projection.
+        assert!(projected >= 2_000.0, "{o}");
+        assert!(o["cpu_ns"].as_f64().expect("cpu") > 0.0, "{o}");
+        assert!(
+            ["cpu", "device"].contains(&o["auto_one"].as_str().expect("auto")),
+            "{o}"
+        );
+    }
+    // A lane waiting on one short hash never pays the round trip.
+    let short = objects
+        .iter()
+        .find(|o| o["op"] == "KECCAK256/32")
+        .expect("short hash");
+    assert_eq!(short["auto_one"], "cpu");
+}
