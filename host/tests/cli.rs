@@ -141,9 +141,18 @@ fn missing_path() {
 }
 
 #[test]
-fn demo_offloads_to_the_simulated_core_with_the_same_result() {
-    let (ok, stdout, stderr) = fpevm(&["demo", "--offload", "always", "--device", "sim"]);
+fn demo_offloads_to_a_pool_of_simulated_cores_with_the_same_result() {
+    let (ok, stdout, stderr) = fpevm(&[
+        "demo",
+        "--offload",
+        "always",
+        "--device",
+        "sim",
+        "--devices",
+        "2",
+    ]);
     assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("0 failed"), "{stdout}");
     assert!(stdout.contains("operations on the device"), "{stdout}");
+    assert!(stdout.contains("pool(sim x 2)"), "{stdout}");
 }

@@ -25,6 +25,9 @@ pub struct ExecArgs {
     pub offload: OffloadPolicy,
     #[command(flatten)]
     pub target: DeviceArgs,
+    /// Devices serving the lanes as one pool (FPGA slots from the first, or simulated cores).
+    #[arg(long, default_value_t = 1)]
+    pub devices: usize,
     /// Blocks with fewer transactions run sequentially (0: always the parallel path, for testing).
     #[arg(long)]
     pub min_parallel_txs: Option<usize>,
@@ -50,7 +53,10 @@ impl ExecArgs {
         options.offload = self.offload;
         options.device = self.target.device;
         if self.offload != OffloadPolicy::Never {
-            let offloader = EvmOffload::open(self.target.device, self.offload)
+            if self.devices == 0 {
+                return Err("--devices must be at least 1".into());
+            }
+            let offloader = EvmOffload::open_pool(self.target.device, self.devices, self.offload)
                 .map_err(|e| format!("--device {}: {e}", self.target.device))?;
             options.offloader = Some(offloader);
         }

@@ -467,10 +467,10 @@ impl Transport for AwsDevice {
     }
 }
 
-/// Opens the slot `--device aws` means ([`slot_from_env`]) for the driver, logging the full
-/// reason of a failure before it becomes an [`OffloadError`].
-pub fn open_for_driver(dma_bytes: usize) -> Result<AwsDevice, OffloadError> {
-    let slot = slot_from_env()?;
+/// Opens the `index`-th slot `--device aws` means (from [`slot_from_env`] on) for the
+/// driver, logging the full reason of a failure before it becomes an [`OffloadError`].
+pub fn open_for_driver(index: u32, dma_bytes: usize) -> Result<AwsDevice, OffloadError> {
+    let slot = slot_from_env()? + index;
     AwsDevice::open(slot, dma_bytes).map_err(|e| {
         tracing::warn!(slot, "aws transport: {e}");
         OffloadError::from(e)

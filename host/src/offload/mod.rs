@@ -58,6 +58,13 @@ use crate::options::DeviceKind;
 
 /// Opens the transport `kind` names, with DMA memory for [`DriverConfig::default`].
 pub fn open_device(kind: DeviceKind) -> Result<Box<dyn Transport>, OffloadError> {
+    open_device_at(kind, 0)
+}
+
+/// Opens the `index`-th device of `kind` (for a pool): the FPGA slot `index` past the first
+/// (`aws`), or one more independent instance (`cpu`, `sim`).
+#[cfg_attr(not(feature = "aws"), allow(unused_variables))]
+pub fn open_device_at(kind: DeviceKind, index: u32) -> Result<Box<dyn Transport>, OffloadError> {
     match kind {
         DeviceKind::Cpu => Ok(Box::new(CpuDevice::new(
             DriverConfig::default().dma_bytes()?,
@@ -73,6 +80,7 @@ pub fn open_device(kind: DeviceKind) -> Result<Box<dyn Transport>, OffloadError>
         )),
         #[cfg(feature = "aws")]
         DeviceKind::Aws => Ok(Box::new(aws::open_for_driver(
+            index,
             DriverConfig::default().dma_bytes()?,
         )?)),
         #[cfg(not(feature = "aws"))]

@@ -11,8 +11,9 @@ use super::cost_model::CostModel;
 use super::driver::{Driver, Job};
 use super::error::OffloadError;
 use super::layout;
+use super::pool::DevicePool;
 use super::runner::JobRunner;
-use super::{open_device, DriverConfig, Transport};
+use super::{open_device_at, DriverConfig, Transport};
 use crate::options::{DeviceKind, OffloadPolicy};
 use crate::trie::{CpuKeccak, KeccakBatch};
 use alloy_primitives::B256;
@@ -63,18 +64,38 @@ impl EvmOffload {
     /// Opens device `kind` with the default driver configuration and calibrates the cost
     /// model: the CPU side is timed now, the device's ALU latency measured with one job.
     pub fn open(kind: DeviceKind, policy: OffloadPolicy) -> Result<Self, OffloadError> {
-        let mut transport = open_device(kind)?;
-        let engines = transport.read_reg(layout::REG_ENGINES);
-        let rounds = transport.read_reg(layout::REG_ROUNDS);
-        let alu = transport.read_reg(layout::REG_ALUS) > 0;
-        let mut driver = Driver::new(transport, DriverConfig::default())?;
-        let alu_cycles = if alu {
-            measure_alu_cycles(&mut driver)?
-        } else {
-            UNMEASURED_ALU_CYCLES
+        Self::open_pool(kind, 1, policy)
+    }
+
+    /// Opens `devices` devices of `kind` (FPGA slots, or simulated cores) as one
+    /// [`DevicePool`] serving every lane (one device: its driver alone). The ALU opcodes go to
+    /// the devices only when all of them have an ALU.
+    pub fn open_pool(
+        kind: DeviceKind,
+        devices: usize,
+        policy: OffloadPolicy,
+    ) -> Result<Self, OffloadError> {
+        let mut drivers = Vec::with_capacity(devices.max(1));
+        let (mut engines, mut rounds, mut alu) = (0, 0, true);
+        for index in 0..devices.max(1) {
+            let mut transport = open_device_at(kind, index as u32)?;
+            engines += transport.read_reg(layout::REG_ENGINES);
+            rounds = transport.read_reg(layout::REG_ROUNDS);
+            alu &= transport.read_reg(layout::REG_ALUS) > 0;
+            drivers.push(Driver::new(transport, DriverConfig::default())?);
+        }
+        let alu_cycles = match alu {
+            true => measure_alu_cycles(&mut drivers[0])?,
+            false => UNMEASURED_ALU_CYCLES,
         };
         let model = CostModel::calibrate(engines, rounds, alu_cycles);
-        Self::with_runner(driver, policy, model, alu)
+        if drivers.len() == 1 {
+            let driver = drivers
+                .pop()
+                .ok_or_else(|| OffloadError::Config("no device".into()))?;
+            return Self::with_runner(driver, policy, model, alu);
+        }
+        Self::with_runner(DevicePool::new(drivers), policy, model, alu)
     }
 
     /// Serves lanes with `runner` under `policy`; `alu` says whether the device runs the ALU
