@@ -14,7 +14,7 @@ use revm::primitives::U256;
 use std::time::Instant;
 
 /// Random cases per opcode (the edge cases come on top).
-const RANDOM_CASES: usize = 500;
+const RANDOM_CASES: usize = 2000;
 /// Jobs per `run_jobs` call: about one ring's worth.
 const BATCH: usize = 240;
 /// One Keccak job is mixed in after this many ALU jobs.

@@ -1,4 +1,5 @@
-//! fpevm's own Merkle-Patricia roots against alloy-trie's, on random inputs.
+//! fpevm's own Merkle-Patricia roots against alloy-trie's, on random inputs; and the state
+//! root hashed level by level on the Verilated core against the CPU's, on random states.
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_trie::root::{ordered_trie_root, state_root_unhashed, storage_root_unhashed};
@@ -78,6 +79,34 @@ proptest! {
         // alloy encodes each item as an RLP string; fpevm's ordered root takes encoded values.
         let encoded: Vec<Vec<u8>> = items.iter().map(|i| alloy_rlp_encode(i)).collect();
         prop_assert_eq!(trie::ordered_trie_root(&encoded), expected);
+    }
+}
+
+/// One simulated core for every case of the device-root property (opened once: the cases
+/// share it through its batcher, as lanes do).
+fn simulated_core() -> &'static fpevm::offload::EvmOffload {
+    static DEVICE: std::sync::OnceLock<fpevm::offload::EvmOffload> = std::sync::OnceLock::new();
+    DEVICE.get_or_init(|| {
+        fpevm::offload::EvmOffload::open(fpevm::DeviceKind::Sim, fpevm::OffloadPolicy::Always)
+            .expect("the Verilated core")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn state_root_on_the_simulated_core_equals_the_cpu_root(accounts in prop::collection::vec(account(), 0..24)) {
+        let mut by_address = std::collections::BTreeMap::new();
+        for a in accounts {
+            by_address.insert(a.address, a);
+        }
+        let accounts: Vec<TrieAccountInput> = by_address.into_values().collect();
+        let device = simulated_core();
+        let before = device.stats().device_ops;
+        prop_assert_eq!(trie::state_root_with(&accounts, device), trie::state_root(&accounts));
+        prop_assert!(accounts.is_empty() || device.stats().device_ops > before, "the core hashed");
+        prop_assert_eq!(device.stats().faults, 0);
     }
 }
 
