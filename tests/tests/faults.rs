@@ -201,22 +201,9 @@ fn device_gone_through_device_keccak() {
     );
 }
 
-/// The opcode path: every KECCAK256 and ALU opcode of the chain, over two lanes, goes through
-/// `EvmOffload`'s batcher to a core that hangs mid-chain; the driver times out, resets it,
-/// finishes the pending jobs on the CPU, and every check passes as with no device at all.
-#[test]
-fn hang_while_lanes_offload_opcodes() {
-    use fpevm::offload::{CostModel, EvmOffload};
-    use fpevm::OffloadPolicy;
-    let driver = Driver::new(
-        sim_device(Some(Fault::new(FaultKind::Hang, Trigger::Completions(40)))),
-        config(),
-    )
-    .expect("driver");
-    let has_alu = sim_device(None).read_reg(fpevm::offload::layout::REG_ALUS) > 0;
-    let model = CostModel::calibrate(4, 2, 1_000.0);
-    let device =
-        EvmOffload::with_runner(driver, OffloadPolicy::Always, model, has_alu).expect("batcher");
+/// Runs the chain over two lanes with every KECCAK256 and ALU opcode and every root's trie
+/// levels sent to `device`; every case passes as on the CPU.
+fn run_chain_offloaded(device: &fpevm::offload::EvmOffload) {
     let exec = ExecOptions {
         threads: 2,
         min_parallel_txs: 0,
@@ -236,6 +223,52 @@ fn hang_while_lanes_offload_opcodes() {
         },
     );
     assert_eq!(tally.to_string(), on_cpu.to_string(), "the same cases pass");
+}
+
+/// A pool of three simulated cores serving both lanes; one hangs mid-block. The pool takes it
+/// out, its pending jobs finish on the other two, and the block passes unchanged.
+#[test]
+fn one_core_of_a_pool_hanging_mid_block() {
+    use fpevm::offload::{CostModel, DevicePool, EvmOffload};
+    use fpevm::OffloadPolicy;
+    let drivers: Vec<Driver<SimDevice>> = (0..3)
+        .map(|i| {
+            let fault = (i == 1).then(|| Fault::new(FaultKind::Hang, Trigger::Completions(40)));
+            Driver::new(sim_device(fault), config()).expect("driver")
+        })
+        .collect();
+    let has_alu = sim_device(None).read_reg(fpevm::offload::layout::REG_ALUS) > 0;
+    let model = CostModel::calibrate(12, 2, 1_000.0);
+    let device = EvmOffload::with_runner(
+        DevicePool::new(drivers),
+        OffloadPolicy::Always,
+        model,
+        has_alu,
+    )
+    .expect("batcher");
+    run_chain_offloaded(&device);
+    let stats = device.stats();
+    assert_eq!(stats.faults, 1, "{stats:?}");
+    assert!(stats.device_ops > 50, "{stats:?}");
+}
+
+/// The opcode path: every KECCAK256 and ALU opcode of the chain, over two lanes, goes through
+/// `EvmOffload`'s batcher to a core that hangs mid-chain; the driver times out, resets it,
+/// finishes the pending jobs on the CPU, and every check passes as with no device at all.
+#[test]
+fn hang_while_lanes_offload_opcodes() {
+    use fpevm::offload::{CostModel, EvmOffload};
+    use fpevm::OffloadPolicy;
+    let driver = Driver::new(
+        sim_device(Some(Fault::new(FaultKind::Hang, Trigger::Completions(40)))),
+        config(),
+    )
+    .expect("driver");
+    let has_alu = sim_device(None).read_reg(fpevm::offload::layout::REG_ALUS) > 0;
+    let model = CostModel::calibrate(4, 2, 1_000.0);
+    let device =
+        EvmOffload::with_runner(driver, OffloadPolicy::Always, model, has_alu).expect("batcher");
+    run_chain_offloaded(&device);
     let stats = device.stats();
     assert_eq!(stats.faults, 1, "{stats:?}");
     assert!(stats.device_ops > 50, "{stats:?}");
