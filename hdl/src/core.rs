@@ -160,7 +160,6 @@ pub struct FpevmCore {
     new_op: Signal<Local, Bits<8>>,
     new_op_alu: Signal<Local, Bit>,
     alu_len: Signal<Local, Bits<32>>,
-    unit_free: Signal<Local, Bit>,
     unit_taken: Signal<Local, Bit>,
     // Constants.
     eidx: Vec<Constant<Bits<4>>>,
@@ -313,7 +312,6 @@ impl FpevmCore {
             new_op: Default::default(),
             new_op_alu: Default::default(),
             alu_len: Default::default(),
-            unit_free: Default::default(),
             unit_taken: Default::default(),
             eidx: (0..engines as u64)
                 .map(|v| Constant::new(v.into()))
@@ -522,7 +520,6 @@ impl Logic for FpevmCore {
             self.done_sel.next = self.k_alu_sel.val();
             self.any_done.next = true;
         }
-        self.unit_free.next = self.any_free.val() | self.alu.idle.val();
 
         // Ring slots and their window checks.
         self.sq_index.next = self.sq_tail.q.val() & (self.ring_size.q.val() - 1);
@@ -545,15 +542,16 @@ impl Logic for FpevmCore {
             && ((self.ring_size.q.val() & (self.ring_size.q.val() - 1)) == self.k_zero32.val())
             && ((self.sq_base.q.val() & 63) == self.k_zero64.val())
             && ((self.cq_base.q.val() & 63) == self.k_zero64.val());
-        // A descriptor can be fetched now: pending, a unit free, nothing stopped. A ring
-        // slot outside the window (or a bad ring) stops fetching with CONFIG_ERROR.
+        // A descriptor can be fetched now: pending, nothing stopped. It is fetched even while
+        // every unit is busy, and waits in Dispatch: the unit that frees first starts on it
+        // the next cycle. A ring slot outside the window (or a bad ring) stops fetching with
+        // CONFIG_ERROR.
         self.fetch_next.next = false;
         if self.enable.q.val()
             && !self.config_error.q.val()
             && !self.dma_error.q.val()
             && !self.resetting.q.val()
             && (self.sq_head.q.val() != self.sq_tail.q.val())
-            && self.unit_free.val()
         {
             if self.sq_slot_ok.val() && self.ring_ok.val() {
                 self.fetch_next.next = true;
