@@ -8,6 +8,7 @@
 pub mod alu;
 pub mod core;
 pub mod engine;
+pub mod generator_cli;
 pub mod keccak_consts;
 pub mod layout;
 pub mod permutation;

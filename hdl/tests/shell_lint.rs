@@ -1,26 +1,11 @@
 //! Verilator's `-Wall` lint is clean on the generated F1 shell (`fpevm_shell`: the core and
 //! its AXI adapters), with waivers only for rust-hdl's own generated code (`hdl/lint.vlt`).
 
-use std::path::PathBuf;
-use std::process::Command;
+#[path = "common/verilator_lint.rs"]
+mod verilator_lint;
 
 fn lint(name: &str, verilog: String) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let file = dir.join(format!("{name}.v"));
-    std::fs::write(&file, verilog).expect("write Verilog");
-    let waivers = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/lint.vlt"));
-    let out = Command::new("verilator")
-        .args(["--lint-only", "-Wall", "--top-module"])
-        .arg(fpevm_hdl::verilog::SHELL_MODULE)
-        .arg(&waivers)
-        .arg(&file)
-        .output()
-        .expect("verilator must be installed (make setup)");
-    let report = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && report.trim().is_empty(),
-        "{name}: lint:\n{report}"
-    );
+    verilator_lint::assert_lint_clean(name, fpevm_hdl::verilog::SHELL_MODULE, verilog);
 }
 
 #[test]

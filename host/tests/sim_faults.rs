@@ -8,26 +8,13 @@
 use alloy_primitives::keccak256;
 use fpevm::offload::layout;
 use fpevm::offload::sim::SimDevice;
-use fpevm::offload::{alu, Driver, DriverConfig, FaultCounts, Job, OffloadError, Transport};
-use fpevm_sim::{Config, Fault, FaultKind, FaultStats, Trigger};
+use fpevm::offload::{alu, Driver, FaultCounts, Job, OffloadError, Transport};
+use fpevm_sim::{Fault, FaultKind, FaultStats, Trigger};
 use revm::primitives::U256;
 
-/// Small timeouts: a hang is noticed after 20 000 idle cycles.
-fn config() -> DriverConfig {
-    DriverConfig {
-        ring_size: 64,
-        max_input_bytes: 64 * 1024,
-        timeout_cycles: 20_000,
-        advance_cycles: 1024,
-        ..DriverConfig::default()
-    }
-}
-
-fn driver() -> Driver<SimDevice> {
-    let cfg = config();
-    let device = SimDevice::new(Config::DEFAULT, cfg.dma_bytes().expect("config")).expect("core");
-    Driver::new(device, cfg).expect("driver")
-}
+#[path = "common/sim_driver.rs"]
+mod sim_driver;
+use sim_driver::driver;
 
 /// Keccak inputs of 0 to ~600 bytes, and a few ALU operand sets.
 struct Batch {

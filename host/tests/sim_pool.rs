@@ -3,24 +3,12 @@
 #![cfg(feature = "sim")]
 
 use fpevm::offload::sim::SimDevice;
-use fpevm::offload::{DevicePool, Driver, DriverConfig, Job, JobRunner};
-use fpevm_sim::{Config, Fault, FaultKind, Trigger};
+use fpevm::offload::{DevicePool, Job, JobRunner};
+use fpevm_sim::{Fault, FaultKind, Trigger};
 
-fn config() -> DriverConfig {
-    DriverConfig {
-        ring_size: 64,
-        max_input_bytes: 64 * 1024,
-        timeout_cycles: 20_000,
-        advance_cycles: 1024,
-        ..DriverConfig::default()
-    }
-}
-
-fn driver() -> Driver<SimDevice> {
-    let cfg = config();
-    let device = SimDevice::new(Config::DEFAULT, cfg.dma_bytes().expect("config")).expect("core");
-    Driver::new(device, cfg).expect("driver")
-}
+#[path = "common/sim_driver.rs"]
+mod sim_driver;
+use sim_driver::driver;
 
 fn pool(n: usize) -> DevicePool<SimDevice> {
     DevicePool::new((0..n).map(|_| driver()).collect())

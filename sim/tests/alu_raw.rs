@@ -4,7 +4,6 @@
 
 use fpevm_hdl::layout::*;
 use fpevm_sim::{Config, SimCore, SimOptions};
-use tiny_keccak::{Hasher, Keccak};
 
 const BASE: u64 = 0x1_0000_0000;
 const MEM: usize = 1 << 20;
@@ -50,13 +49,9 @@ fn neg(v: u128) -> Word {
     w
 }
 
-fn keccak(data: &[u8]) -> [u8; 32] {
-    let mut k = Keccak::v256();
-    k.update(data);
-    let mut out = [0u8; 32];
-    k.finalize(&mut out);
-    out
-}
+#[path = "common/keccak.rs"]
+mod keccak;
+use keccak::keccak;
 
 struct Job {
     opcode: u8,

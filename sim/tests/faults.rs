@@ -5,7 +5,6 @@
 use fpevm_hdl::layout::*;
 use fpevm_sim::fault::{compl as mirror_compl, regs as mirror_regs};
 use fpevm_sim::{Config, Fault, FaultKind, SimCore, SimOptions, Trigger};
-use tiny_keccak::{Hasher, Keccak};
 
 const BASE: u64 = 0x1_0000_0000;
 const MEM: usize = 1 << 20;
@@ -15,13 +14,9 @@ const CQ: u64 = BASE + 64 * RING as u64;
 const RESULTS: u64 = BASE + 0x4000;
 const INPUTS: u64 = BASE + 0x10000;
 
-fn keccak(data: &[u8]) -> [u8; 32] {
-    let mut k = Keccak::v256();
-    k.update(data);
-    let mut out = [0u8; 32];
-    k.finalize(&mut out);
-    out
-}
+#[path = "common/keccak.rs"]
+mod keccak;
+use keccak::keccak;
 
 fn off(addr: u64) -> usize {
     (addr - BASE) as usize

@@ -1,14 +1,9 @@
 use fpevm_hdl::layout::*;
 use fpevm_sim::{Config, SimCore, SimOptions};
-use tiny_keccak::{Hasher, Keccak};
 
-fn keccak(data: &[u8]) -> [u8; 32] {
-    let mut k = Keccak::v256();
-    k.update(data);
-    let mut out = [0u8; 32];
-    k.finalize(&mut out);
-    out
-}
+#[path = "common/keccak.rs"]
+mod keccak;
+use keccak::keccak;
 
 #[test]
 fn one_job() {
