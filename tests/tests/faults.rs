@@ -183,7 +183,7 @@ fn core_resets_itself() {
     );
 }
 
-/// The production path (`DeviceKeccak` over a boxed transport), with a device that drops off
+/// One driver as the state-root hasher (`DeviceKeccak` over a boxed transport), with a device that drops off
 /// the bus mid-chain: it is marked unhealthy, the rest hashes on the CPU, every check passes.
 #[test]
 fn device_gone_through_device_keccak() {

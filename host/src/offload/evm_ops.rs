@@ -44,19 +44,6 @@ pub fn enter_lane(route: LaneRoute) -> LaneGuard {
     LaneGuard(())
 }
 
-/// The EVM opcode of each routed instruction and the descriptor opcode it becomes.
-pub const ROUTED: [(u8, u8); 9] = [
-    (0x20, layout::OP_KECCAK256),
-    (0x02, layout::OP_MUL),
-    (0x04, layout::OP_DIV),
-    (0x05, layout::OP_SDIV),
-    (0x06, layout::OP_MOD),
-    (0x07, layout::OP_SMOD),
-    (0x08, layout::OP_ADDMOD),
-    (0x09, layout::OP_MULMOD),
-    (0x0A, layout::OP_EXP),
-];
-
 /// Replaces the routed instructions of `table` (revm's gas table is left as it is).
 pub fn route_table<W: InterpreterTypes, H: Host + ?Sized>(table: &mut InstructionTable<W, H>) {
     table[0x20] = Instruction::new(keccak::<W, H>);
