@@ -31,9 +31,6 @@ pub enum ExecError {
     /// A fatal error inside the EVM (a precompile's fatal error, an internal inconsistency).
     #[error("EVM error: {0}")]
     Evm(String),
-    /// An option asks for something this build cannot do.
-    #[error("unsupported option: {0}")]
-    Unsupported(String),
     /// The offload device could not be opened.
     #[error("offload device: {0}")]
     Device(String),

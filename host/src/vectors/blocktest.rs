@@ -287,7 +287,11 @@ fn apply_block(
     };
     let output = execute_checked(spec, &block_env, &txs, &parent.state, &exec)
         .map_err(BlockError::Broken)?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| match e {
+            // A device that cannot be opened is no rejection of the block.
+            crate::error::ExecError::Device(_) => BlockError::Broken(e.to_string()),
+            e => BlockError::Rejected(e.to_string()),
+        })?;
 
     if output.gas_used != facts.gas_used {
         return Err(BlockError::Rejected(format!(
