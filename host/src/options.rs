@@ -3,6 +3,14 @@
 use revm::primitives::{Address, B256, U256};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
+
+/// The cores this process may use, asked once: the answer reads cgroup files, which costs as
+/// much as a small block's bookkeeping.
+pub fn available_cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 /// How a block's invalid transactions are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,7 +103,7 @@ pub struct ExecOptions {
 impl Default for ExecOptions {
     fn default() -> Self {
         Self {
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: available_cores(),
             offload: OffloadPolicy::default(),
             device: DeviceKind::default(),
             mode: ExecMode::default(),

@@ -53,7 +53,7 @@ where
     // Lanes beyond the machine's cores would only take turns on them; the forced (testing)
     // mode keeps them, to exercise more interleavings.
     let forced = options.min_parallel_txs == 0;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::options::available_cores();
     let cap = if forced { options.threads } else { cores };
     let lanes = options.threads.min(cap).min(txs.len()).max(1);
     let (mut output, mut report) =

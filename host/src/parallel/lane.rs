@@ -3,7 +3,7 @@
 use super::fee::{beneficiary_fee, credit_account};
 use super::handler::DeferredFeeHandler;
 use super::lane_db::{LaneDb, LaneError};
-use super::location::{CreditKind, Incarnation, Location, Read, TxIdx, Written};
+use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
 use super::mv_memory::MvMemory;
 use super::scheduler::{Scheduler, Task};
 use crate::offload::evm_ops::{enter_lane, route_table};
@@ -68,11 +68,12 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
     }
     let _lane = shared.offloader.map(|o| enter_lane(o.lane_route()));
     let precompiles = Precompiles::new(shared.spec.into());
+    let mut writes = Vec::new();
     let mut task = None;
     while !shared.scheduler.done() {
         task = match task.take().or_else(|| shared.scheduler.next_task()) {
             Some(Task::Execute(txn, incarnation)) => {
-                execute(shared, &mut evm, precompiles, txn, incarnation)
+                execute(shared, &mut evm, precompiles, &mut writes, txn, incarnation)
             }
             Some(Task::Validate(txn, incarnation)) => validate(shared, txn, incarnation),
             None => {
@@ -118,12 +119,14 @@ fn execute<B: DatabaseRef>(
     shared: &Shared<'_, B>,
     evm: &mut LaneEvm<'_, B>,
     precompiles: &Precompiles,
+    writes: &mut Vec<(Location, Written)>,
     txn: TxIdx,
     incarnation: Incarnation,
 ) -> Option<Task> {
     loop {
         shared.executions.fetch_add(1, Ordering::Relaxed);
-        match run_incarnation(shared, evm, precompiles, txn) {
+        writes.clear();
+        match run_incarnation(shared, evm, precompiles, writes, txn) {
             Err(blocking) => {
                 shared.aborts.fetch_add(1, Ordering::Relaxed);
                 monitor_dependencies(shared);
@@ -131,7 +134,8 @@ fn execute<B: DatabaseRef>(
                     return None;
                 }
             }
-            Ok((execution, reads, writes)) => {
+            Ok(execution) => {
+                let reads = evm.ctx.db_mut().reads_mut();
                 let wrote_new = shared.mv.record(txn, reads, writes);
                 *shared.outcomes[txn]
                     .lock()
@@ -160,27 +164,23 @@ fn lazy_candidate(tx: &TxEnv, beneficiary: Address, precompiles: &Precompiles) -
     }
 }
 
-type IncarnationOutput = (TxExecution, Vec<Read>, Vec<(Location, Written)>);
-
-/// Runs one incarnation; `Err(t)` when it read an estimate of transaction `t`.
+/// Runs one incarnation, leaving its reads in the lane's database and its writes in `writes`
+/// (empty when it failed); `Err(t)` when it read an estimate of transaction `t`.
 fn run_incarnation<B: DatabaseRef>(
     shared: &Shared<'_, B>,
     evm: &mut LaneEvm<'_, B>,
     precompiles: &Precompiles,
+    writes: &mut Vec<(Location, Written)>,
     txn: TxIdx,
-) -> Result<IncarnationOutput, TxIdx> {
+) -> Result<TxExecution, TxIdx> {
     let tx = &shared.txs[txn];
     let beneficiary = shared.block_env.beneficiary;
     evm.ctx.db_mut().begin(txn);
-    let failure = |evm: &mut LaneEvm<'_, B>, failure: TxFailure| {
-        let reads = evm.ctx.db_mut().take_reads();
-        Ok((Err(failure), reads, Vec::new()))
-    };
     if let Some(to) = lazy_candidate(tx, beneficiary, precompiles) {
         match evm.ctx.db_mut().try_lazy_recipient(to) {
             Ok(_) => {}
             Err(LaneError::Blocked(t)) => return Err(t),
-            Err(LaneError::Base(e)) => return failure(evm, TxFailure::Fatal(e)),
+            Err(LaneError::Base(e)) => return Ok(Err(TxFailure::Fatal(e))),
         }
     }
     evm.ctx.set_tx(tx.clone());
@@ -189,19 +189,17 @@ fn run_incarnation<B: DatabaseRef>(
     let result = match result {
         Ok(result) => result,
         Err(EVMError::Database(LaneError::Blocked(t))) => return Err(t),
-        Err(EVMError::Transaction(reason)) => return failure(evm, TxFailure::Invalid(reason)),
-        Err(other) => return failure(evm, TxFailure::Fatal(other.to_string())),
+        Err(EVMError::Transaction(reason)) => return Ok(Err(TxFailure::Invalid(reason))),
+        Err(other) => return Ok(Err(TxFailure::Fatal(other.to_string()))),
     };
     let db = evm.ctx.db_mut();
     let lazy_recipient = db.lazy_recipient();
     if lazy_recipient.is_some() && !result.is_success() {
-        return failure(
-            evm,
-            TxFailure::Fatal("a plain transfer did not succeed".into()),
-        );
+        return Ok(Err(TxFailure::Fatal(
+            "a plain transfer did not succeed".into(),
+        )));
     }
     let fee = beneficiary_fee(tx, shared.block_env, &result, shared.spec);
-    let mut writes = Vec::new();
     // The beneficiary's fee: merged as revm's reward step would when the transaction itself
     // loaded the beneficiary, a lazy credit otherwise.
     match state.get_mut(&beneficiary) {
@@ -253,8 +251,7 @@ fn run_incarnation<B: DatabaseRef>(
             ));
         }
     }
-    let reads = db.take_reads();
     let logs = result.logs().to_vec();
     let bloom = logs_bloom(&logs);
-    Ok((Ok((result, logs, bloom)), reads, writes))
+    Ok(Ok((result, logs, bloom)))
 }

@@ -88,9 +88,9 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         Ok(true)
     }
 
-    /// The reads of the incarnation so far.
-    pub fn take_reads(&mut self) -> Vec<Read> {
-        std::mem::take(&mut self.reads)
+    /// The reads of the incarnation so far (the memory swaps them out when it records them).
+    pub fn reads_mut(&mut self) -> &mut Vec<Read> {
+        &mut self.reads
     }
 
     /// The value this incarnation read for `address`, if it read the whole account.

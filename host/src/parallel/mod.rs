@@ -13,6 +13,7 @@
 
 mod credit;
 mod fee;
+mod final_changes;
 mod handler;
 mod lane;
 mod lane_db;
@@ -53,7 +54,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let mut pre = BlockState::new(db);
     apply_beacon_root_on(&mut pre, spec, block_env, options)?;
     let cfg = cfg_env(spec, options);
-    let mv = MvMemory::new(txs.len(), spec);
+    let mv = MvMemory::take(txs.len(), spec);
     let scheduler = Scheduler::new(txs.len());
     let outcomes: Vec<Mutex<Option<TxExecution>>> =
         (0..txs.len()).map(|_| Mutex::new(None)).collect();
@@ -92,6 +93,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         txs.len()
     };
     if upto < txs.len() / 4 {
+        mv.recycle();
         // A short prefix is not worth stitching: the plain sequential path is faster.
         let reason = format!(
             "dependencies made parallel lanes lose ({aborts} of {executions} executions wasted)"
@@ -126,15 +128,16 @@ pub fn execute<DB: DatabaseRef + Sync>(
             (None, Ok(())) => Some(format!("transaction {index} has no result")),
         };
         if let Some(reason) = restart {
+            mv.recycle();
             return sequential(spec, block_env, txs, db, options, reason);
         }
     }
 
     let t_results = started.elapsed();
     let earlier = pre.take_changes();
-    let mut changes = mv
-        .final_changes(&Base(&pre), db, earlier, upto, lanes)
-        .map_err(db_err)?;
+    let changes = mv.final_changes(&Base(&pre), db, earlier, upto, lanes);
+    mv.recycle();
+    let mut changes = changes.map_err(db_err)?;
     let t_final = started.elapsed();
     if upto < txs.len() {
         let view = ChangesOverlay {
@@ -156,9 +159,6 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let post_changes = post.into_changes();
     overlay_canonical(&mut changes, post_changes, &FromDb(db))
         .map_err(|e| ExecError::Database(e.to_string()))?;
-    // Freeing the memory's many small allocations takes as long as a part of the block: it
-    // happens off the caller's path.
-    std::thread::spawn(move || drop(mv));
     tracing::debug!(?lanes_time, ?t_results, ?t_final, total = ?started.elapsed(), "parallel block");
     let reason = if upto < txs.len() {
         format!(

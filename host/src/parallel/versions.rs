@@ -1,19 +1,23 @@
 //! The versions of one location: entries ordered by transaction index in a sorted vector.
 //!
-//! Most locations are written by one or two transactions, so a vector is far smaller and
-//! faster than a tree; lanes write roughly in block order, so inserts are mostly appends.
+//! Most locations are written by one transaction, so the first entry lives inline (no
+//! allocation) and the rest in a sorted vector, far smaller and faster than a tree; lanes write
+//! roughly in block order, so inserts are mostly appends.
 
 use super::location::TxIdx;
+use smallvec::SmallVec;
 
 /// Entries keyed by transaction index, kept sorted.
 #[derive(Debug, Clone)]
 pub struct VersionList<E> {
-    items: Vec<(TxIdx, E)>,
+    items: SmallVec<[(TxIdx, E); 1]>,
 }
 
 impl<E> Default for VersionList<E> {
     fn default() -> Self {
-        Self { items: Vec::new() }
+        Self {
+            items: SmallVec::new(),
+        }
     }
 }
 

@@ -76,7 +76,7 @@ pub fn canonicalize(raw: StateChanges, db: &dyn Originals) -> Result<StateChange
         }
     }
     Ok(StateChanges {
-        accounts: accounts.into_iter().collect(),
+        accounts: sorted_accounts(accounts),
         codes,
     })
 }
@@ -139,21 +139,32 @@ pub fn canonical_change(
     Ok(Some((change, code_changed)))
 }
 
+/// A key that orders addresses exactly as `Address`'s own `Ord` does (big-endian bytes), as two
+/// integers: comparing them is a few instructions instead of a 20-byte `memcmp` call.
+pub fn address_order_key(address: &Address) -> (u128, u32) {
+    let bytes = address.0 .0;
+    let mut high = [0u8; 16];
+    let mut low = [0u8; 4];
+    high.copy_from_slice(&bytes[..16]);
+    low.copy_from_slice(&bytes[16..]);
+    (u128::from_be_bytes(high), u32::from_be_bytes(low))
+}
+
 /// Orders accounts by address without moving each one more than once.
 pub fn sorted_accounts(
     accounts: Vec<(Address, AccountChange)>,
 ) -> BTreeMap<Address, AccountChange> {
-    let mut order: Vec<(Address, usize)> = accounts
+    let mut order: Vec<((u128, u32), usize)> = accounts
         .iter()
         .enumerate()
-        .map(|(i, (a, _))| (*a, i))
+        .map(|(i, (a, _))| (address_order_key(a), i))
         .collect();
     order.sort_unstable();
-    let mut taken: Vec<Option<AccountChange>> =
-        accounts.into_iter().map(|(_, c)| Some(c)).collect();
+    let mut taken: Vec<Option<(Address, AccountChange)>> = accounts.into_iter().map(Some).collect();
+    // Already in order: the map is built without sorting again.
     order
         .into_iter()
-        .filter_map(|(a, i)| taken[i].take().map(|c| (a, c)))
+        .filter_map(|(_, i)| taken[i].take())
         .collect()
 }
 
@@ -237,5 +248,28 @@ impl<DB: DatabaseRef> DatabaseRef for ChangesOverlay<'_, DB> {
         self.db
             .block_hash_ref(number)
             .map_err(|e| DbError(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_order_key_orders_as_addresses_do() {
+        let mut addresses: Vec<Address> = (0u64..500)
+            .map(|i| {
+                let mut bytes = [0u8; 20];
+                let mix = i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                bytes[(i % 20) as usize] = mix as u8;
+                bytes[19 - (i % 7) as usize] = (mix >> 8) as u8;
+                bytes[0] = (i % 3) as u8;
+                Address::from(bytes)
+            })
+            .collect();
+        let mut by_key = addresses.clone();
+        addresses.sort();
+        by_key.sort_by_key(address_order_key);
+        assert_eq!(addresses, by_key);
     }
 }

@@ -1,0 +1,253 @@
+//! The block's state changes, taken from the multi-version memory's final entries once every
+//! transaction's last execution is validated, in the canonical form the sequential path gives.
+
+use super::credit::apply_credit;
+use super::location::{Location, TxIdx, Written};
+use super::mv_memory::{BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
+use crate::output::{AccountChange, AccountState, StateChanges};
+use crate::state::{
+    address_order_key, canonical_change, canonicalize, overlay, sorted_accounts, FromDb,
+};
+use revm::database_interface::DatabaseRef;
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{Address, B256, U256};
+use std::collections::BTreeMap;
+
+/// One location's final contribution to the block's changes.
+enum Part {
+    /// The account's final value, the last credit that removed it (a wipe without a
+    /// `StorageReset` entry), and its value before the block when known.
+    Account(Option<AccountState>, Option<TxIdx>, Original),
+    /// The last storage wipe.
+    Reset(TxIdx),
+    /// A slot's final value and writer, and its value before the block when known.
+    Slot(U256, TxIdx, U256, Original),
+}
+
+/// Evaluates an account's version chain below `upto`: the final value, and the last
+/// transaction that removed it through a credit (a wipe that has no `StorageReset` entry).
+fn final_account(
+    slot: &Slot,
+    address: Address,
+    base: &dyn BaseState,
+    upto: TxIdx,
+    spec: SpecId,
+) -> Result<(Option<AccountState>, Option<TxIdx>), String> {
+    let start = slot.entries.below(upto).rev().find_map(|(idx, e)| match e {
+        Entry::Data(Written::Account(v)) => Some((*idx, *v)),
+        _ => None,
+    });
+    let (from, mut value) = match (start, slot.original) {
+        (Some((idx, v)), _) => (idx + 1, v),
+        (None, Original::Account(v)) => (0, v),
+        (None, _) => (0, base.base_account(address)?),
+    };
+    let mut wiped = None;
+    for (idx, entry) in slot.entries.from(from).take_while(|(idx, _)| **idx < upto) {
+        if let Entry::Data(Written::Credit(amount, _)) = entry {
+            let next = apply_credit(value, *amount, spec);
+            if value.is_some() && next.is_none() {
+                wiped = Some(*idx);
+            }
+            value = next;
+        }
+    }
+    Ok((value, wiped))
+}
+
+/// The final part of every location of `table` written below `upto`, ordered by address.
+fn table_parts(
+    table: &Table,
+    base: &dyn BaseState,
+    upto: TxIdx,
+    spec: SpecId,
+) -> Result<Vec<(Address, Part)>, String> {
+    let mut parts = Vec::new();
+    for slot in table.iter() {
+        let Some((idx, last)) = slot.entries.below(upto).next_back() else {
+            continue;
+        };
+        let part = match (slot.location, last) {
+            (Location::Account(a), _) => {
+                let (info, wipe) = final_account(slot, a, base, upto, spec)?;
+                (a, Part::Account(info, wipe, slot.original))
+            }
+            (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
+            (Location::Storage(a, key), Entry::Data(Written::Storage(v))) => {
+                (a, Part::Slot(key, *idx, *v, slot.original))
+            }
+            (Location::Storage(..), _) => {
+                return Err("a storage location holds no storage value".into())
+            }
+        };
+        parts.push(part);
+    }
+    parts.sort_unstable_by_key(|(a, _)| address_order_key(a));
+    Ok(parts)
+}
+
+/// What one extraction worker produced.
+#[derive(Default)]
+struct WorkerOutput {
+    canonical: Vec<(Address, AccountChange)>,
+    code_hashes: Vec<B256>,
+    /// Accounts the pre-block phase changed too: raw, to be combined with it.
+    raw: Vec<(Address, AccountChange)>,
+}
+
+impl MvMemory {
+    /// The accounts of one table: each account's parts combined, then put in canonical form
+    /// against its value before the block (cached in the memory when a lane read it).
+    fn table_changes<DB: DatabaseRef>(
+        &self,
+        table: &Table,
+        base: &dyn BaseState,
+        db: &DB,
+        earlier: &StateChanges,
+        upto: TxIdx,
+        out: &mut WorkerOutput,
+    ) -> Result<(), String> {
+        let parts = table_parts(table, base, upto, self.spec)?;
+        for group in parts.chunk_by(|(a, _), (b, _)| a == b) {
+            let address = group[0].0;
+            let (mut info, mut wipe, mut original) = (None, None, Original::Unknown);
+            let mut slots = Vec::new();
+            for (_, part) in group {
+                match part {
+                    Part::Account(value, credit_wipe, before) => {
+                        info = Some(*value);
+                        wipe = wipe.max(*credit_wipe);
+                        original = *before;
+                    }
+                    Part::Reset(idx) => wipe = wipe.max(Some(*idx)),
+                    Part::Slot(key, idx, value, before) => {
+                        slots.push((*key, *idx, *value, *before))
+                    }
+                }
+            }
+            if matches!(original, Original::Unknown) {
+                if let Some(slot) = table.find(Location::Account(address).table_hash(), |s| {
+                    s.location == Location::Account(address)
+                }) {
+                    original = slot.original;
+                }
+            }
+            let original = match original {
+                Original::Account(value) => value,
+                _ => base.base_account(address)?,
+            };
+            let info = info.unwrap_or(original);
+            let mut slot_originals: Vec<(U256, Original)> = slots
+                .iter()
+                .map(|(key, _, _, before)| (*key, *before))
+                .collect();
+            slot_originals.sort_unstable_by_key(|(key, _)| *key);
+            let storage: BTreeMap<U256, U256> = slots
+                .into_iter()
+                .filter(|(_, idx, _, _)| wipe.is_none_or(|w| *idx >= w))
+                .map(|(key, _, value, _)| (key, value))
+                .collect();
+            let raw = AccountChange {
+                info,
+                storage_cleared: wipe.is_some() || info.is_none(),
+                storage,
+            };
+            if earlier.accounts.contains_key(&address) {
+                out.raw.push((address, raw));
+                continue;
+            }
+            let original_slot = |key: U256| match slot_originals
+                .binary_search_by_key(&key, |(k, _)| *k)
+                .map(|i| slot_originals[i].1)
+            {
+                Ok(Original::Storage(value)) => Ok(value),
+                _ => db
+                    .storage_ref(address, key)
+                    .map_err(|e| crate::state::DbError(e.to_string())),
+            };
+            if let Some((change, code_changed)) =
+                canonical_change(raw, original, original_slot).map_err(|e| e.0)?
+            {
+                if let (true, Some(info)) = (code_changed, change.info) {
+                    out.code_hashes.push(info.code_hash);
+                }
+                out.canonical.push((address, change));
+            }
+        }
+        Ok(())
+    }
+
+    /// The canonical changes of the accounts in shards `range`.
+    fn worker_changes<DB: DatabaseRef>(
+        &self,
+        range: std::ops::Range<usize>,
+        base: &dyn BaseState,
+        db: &DB,
+        earlier: &StateChanges,
+        upto: TxIdx,
+    ) -> Result<WorkerOutput, String> {
+        let mut out = WorkerOutput::default();
+        for table in self.tables(range) {
+            self.table_changes(&table, base, db, earlier, upto, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The state changes of transactions below `upto` in canonical form, from their final
+    /// entries (each executed and validated) over `base`, after the `earlier` raw changes (the
+    /// pre-block system call), compared with the pre-block state `db`. The accounts are split
+    /// between `workers` threads.
+    pub fn final_changes<DB: DatabaseRef + Sync>(
+        &self,
+        base: &(dyn BaseState + Sync),
+        db: &DB,
+        earlier: StateChanges,
+        upto: TxIdx,
+        workers: usize,
+    ) -> Result<StateChanges, String> {
+        let workers = workers.clamp(1, SHARDS);
+        let chunk = SHARDS.div_ceil(workers);
+        let range = |w: usize| (w * chunk).min(SHARDS)..((w + 1) * chunk).min(SHARDS);
+        let earlier_ref = &earlier;
+        let outputs: Vec<Result<WorkerOutput, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..workers)
+                .map(|w| {
+                    scope.spawn(move || self.worker_changes(range(w), base, db, earlier_ref, upto))
+                })
+                .collect();
+            let mut outputs = vec![self.worker_changes(range(0), base, db, earlier_ref, upto)];
+            outputs.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err("a worker panicked".into()))),
+            );
+            outputs
+        });
+        let codes = self.codes();
+        let mut accounts = Vec::new();
+        let mut out_codes = BTreeMap::new();
+        let mut raw = StateChanges::default();
+        for output in outputs {
+            let output = output?;
+            accounts.extend(output.canonical);
+            raw.accounts.extend(output.raw);
+            for hash in output.code_hashes {
+                if let Some(code) = codes.get(&hash) {
+                    out_codes.insert(hash, code.clone());
+                }
+            }
+        }
+        let mut changes = StateChanges {
+            accounts: sorted_accounts(accounts),
+            codes: out_codes,
+        };
+        // Accounts the earlier phase changed: their raw changes combine first, then canonicalize.
+        let mut combined = earlier;
+        raw.codes = codes.iter().map(|(h, c)| (*h, c.clone())).collect();
+        overlay(&mut combined, raw);
+        let combined = canonicalize(combined, &FromDb(db)).map_err(|e| e.0)?;
+        changes.accounts.extend(combined.accounts);
+        changes.codes.extend(combined.codes);
+        Ok(changes)
+    }
+}
