@@ -15,11 +15,10 @@ use super::credit::apply_credit;
 use super::location::{address_hash, Location, Observed, Read, TxIdx, Written};
 use super::versions::VersionList;
 use crate::output::AccountState;
-use alloy_primitives::map::HashMap;
 use hashbrown::HashTable;
 use revm::bytecode::Bytecode;
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{Address, B256, KECCAK_EMPTY, U256};
+use revm::primitives::{Address, B256Map, B256, KECCAK_EMPTY, U256};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
@@ -112,7 +111,7 @@ struct TxRecord {
 pub struct MvMemory {
     shards: Box<[Shard]>,
     records: Vec<Mutex<TxRecord>>,
-    codes: RwLock<HashMap<B256, Bytecode>>,
+    codes: RwLock<B256Map<Bytecode>>,
     /// Whether any transaction deployed code yet (reads skip the lock while none did).
     has_codes: AtomicBool,
     pub(super) spec: SpecId,
@@ -138,7 +137,7 @@ impl MvMemory {
                 .map(|_| Shard(Mutex::new(Table::new())))
                 .collect(),
             records: Vec::new(),
-            codes: RwLock::new(HashMap::default()),
+            codes: RwLock::new(B256Map::default()),
             has_codes: AtomicBool::new(false),
             spec,
         });
@@ -219,7 +218,7 @@ impl MvMemory {
     }
 
     /// All code deployed in the block.
-    pub(super) fn codes(&self) -> std::sync::RwLockReadGuard<'_, HashMap<B256, Bytecode>> {
+    pub(super) fn codes(&self) -> std::sync::RwLockReadGuard<'_, B256Map<Bytecode>> {
         self.codes.read().unwrap_or_else(|e| e.into_inner())
     }
 

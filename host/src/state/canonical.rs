@@ -150,9 +150,11 @@ pub fn address_order_key(address: &Address) -> (u128, u32) {
     (u128::from_be_bytes(high), u32::from_be_bytes(low))
 }
 
-/// Orders accounts by address without moving each one more than once.
+/// Orders accounts by address: the order is found on integer keys, then the accounts are
+/// permuted in place (each moved at most twice) and the map is built from the sorted vector
+/// without sorting again.
 pub fn sorted_accounts(
-    accounts: Vec<(Address, AccountChange)>,
+    mut accounts: Vec<(Address, AccountChange)>,
 ) -> BTreeMap<Address, AccountChange> {
     let mut order: Vec<((u128, u32), usize)> = accounts
         .iter()
@@ -160,12 +162,21 @@ pub fn sorted_accounts(
         .map(|(i, (a, _))| (address_order_key(a), i))
         .collect();
     order.sort_unstable();
-    let mut taken: Vec<Option<(Address, AccountChange)>> = accounts.into_iter().map(Some).collect();
-    // Already in order: the map is built without sorting again.
-    order
-        .into_iter()
-        .filter_map(|(_, i)| taken[i].take())
-        .collect()
+    // Position k receives the account at order[k]: follow each cycle of the permutation once.
+    let mut placed = vec![false; accounts.len()];
+    for start in 0..accounts.len() {
+        let mut current = start;
+        while !placed[current] {
+            placed[current] = true;
+            let next = order[current].1;
+            if next == start {
+                break;
+            }
+            accounts.swap(current, next);
+            current = next;
+        }
+    }
+    accounts.into_iter().collect()
 }
 
 /// Re-canonicalizes the accounts `raw` touches after `changes` (already canonical) was built:
@@ -271,5 +282,25 @@ mod tests {
         addresses.sort();
         by_key.sort_by_key(address_order_key);
         assert_eq!(addresses, by_key);
+    }
+
+    #[test]
+    fn sorted_accounts_keeps_every_account_with_its_change() {
+        let accounts: Vec<(Address, AccountChange)> = (0u64..300)
+            .map(|i| {
+                let address = Address::left_padding_from(&(i * 7919 % 1000).to_be_bytes());
+                let change = AccountChange {
+                    info: Some(AccountState {
+                        balance: U256::from(i),
+                        nonce: i,
+                        code_hash: KECCAK_EMPTY,
+                    }),
+                    ..AccountChange::default()
+                };
+                (address, change)
+            })
+            .collect();
+        let expected: BTreeMap<Address, AccountChange> = accounts.iter().cloned().collect();
+        assert_eq!(sorted_accounts(accounts), expected);
     }
 }

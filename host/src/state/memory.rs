@@ -7,7 +7,8 @@ use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{
-    keccak256, Address, Bytes, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256,
+    keccak256, Address, AddressMap, B256Map, Bytes, StorageKey, StorageValue, U256Map, B256,
+    KECCAK_EMPTY, U256,
 };
 use revm::state::AccountInfo;
 use std::collections::BTreeMap;
@@ -26,14 +27,14 @@ pub enum BlockHashes {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct MemAccount {
     info: AccountState,
-    storage: HashMap<U256, U256>,
+    storage: U256Map<U256>,
 }
 
 /// Accounts, storage, code and block hashes held in maps; implements revm's `DatabaseRef`.
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryState {
-    accounts: HashMap<Address, MemAccount>,
-    codes: HashMap<B256, Bytecode>,
+    accounts: AddressMap<MemAccount>,
+    codes: B256Map<Bytecode>,
     block_hashes: HashMap<u64, B256>,
     hash_policy: BlockHashes,
 }

@@ -1,12 +1,13 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
-use super::canonical::{canonical_change, sorted_accounts, Originals};
+use super::canonical::{address_order_key, canonical_change, sorted_accounts, Originals};
 use super::DbError;
 use crate::output::{AccountChange, AccountState, StateChanges};
-use alloy_primitives::map::HashMap;
 use revm::bytecode::Bytecode;
 use revm::database_interface::{Database, DatabaseCommit, DatabaseRef};
-use revm::primitives::{Address, AddressMap, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
+use revm::primitives::{
+    Address, AddressMap, B256Map, StorageKey, StorageValue, U256Map, B256, KECCAK_EMPTY, U256,
+};
 use revm::state::{Account, AccountInfo};
 
 /// A slot as the block sees it, and as the pre-state had it when first read.
@@ -28,7 +29,7 @@ struct Entry {
     original: Option<AccountState>,
     /// Storage was wiped by the block: slots absent from `slots` read as zero.
     cleared: bool,
-    slots: HashMap<U256, Slot>,
+    slots: U256Map<Slot>,
     /// What the block did to the account, once it did anything.
     change: Option<AccountChange>,
 }
@@ -41,9 +42,9 @@ struct Entry {
 /// the block returns).
 pub struct BlockState<'a, DB> {
     db: &'a DB,
-    accounts: HashMap<Address, Entry>,
-    codes: HashMap<B256, Bytecode>,
-    new_codes: HashMap<B256, Bytecode>,
+    accounts: AddressMap<Entry>,
+    codes: B256Map<Bytecode>,
+    new_codes: B256Map<Bytecode>,
 }
 
 fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) -> DbError {
@@ -60,9 +61,9 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     pub fn with_capacity(db: &'a DB, accounts: usize) -> Self {
         Self {
             db,
-            accounts: HashMap::with_capacity_and_hasher(accounts, Default::default()),
-            codes: HashMap::default(),
-            new_codes: HashMap::default(),
+            accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
+            codes: B256Map::default(),
+            new_codes: B256Map::default(),
         }
     }
 
@@ -89,9 +90,18 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     /// the pre-state (every changed account and written slot was read first).
     pub fn into_canonical(mut self) -> Result<StateChanges, DbError> {
         let db = self.db;
-        let mut accounts = Vec::with_capacity(self.accounts.len());
+        // The changed entries in address order (sorting references, not the changes), so the
+        // canonical changes come out sorted and the map is built without moving them again.
+        let mut changed: Vec<_> = self
+            .accounts
+            .iter_mut()
+            .filter(|(_, entry)| entry.change.is_some())
+            .map(|(address, entry)| (address_order_key(address), address, entry))
+            .collect();
+        changed.sort_unstable_by_key(|(key, ..)| *key);
+        let mut accounts = Vec::with_capacity(changed.len());
         let mut codes = std::collections::BTreeMap::new();
-        for (address, entry) in self.accounts.iter_mut() {
+        for (_, address, entry) in changed {
             let Some(change) = entry.change.take() else {
                 continue;
             };
@@ -120,7 +130,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             }
         }
         Ok(StateChanges {
-            accounts: sorted_accounts(accounts),
+            accounts: accounts.into_iter().collect(),
             codes,
         })
     }
