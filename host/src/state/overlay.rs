@@ -1,6 +1,6 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
-use super::canonical::{address_order_key, canonical_change, sorted_accounts, Originals};
+use super::canonical::{canonical_change, sorted_accounts, Originals};
 use super::DbError;
 use crate::output::{AccountChange, AccountState, StateChanges};
 use revm::bytecode::Bytecode;
@@ -30,8 +30,18 @@ struct Entry {
     /// Storage was wiped by the block: slots absent from `slots` read as zero.
     cleared: bool,
     slots: U256Map<Slot>,
-    /// What the block did to the account, once it did anything.
-    change: Option<AccountChange>,
+    /// Where the account's change is in `BlockState::changed`, once the block changed it.
+    change: Option<usize>,
+}
+
+/// What the block did to one account, kept apart from the caches so that the changes are read
+/// in one sequential pass at the end of the block.
+#[derive(Debug)]
+struct Changed {
+    address: Address,
+    /// The account before the block, when it was read (`None`: not read).
+    original: Option<Option<AccountState>>,
+    change: AccountChange,
 }
 
 /// A pre-state `DB` overlaid with the block's writes so far; revm executes against it and
@@ -43,6 +53,7 @@ struct Entry {
 pub struct BlockState<'a, DB> {
     db: &'a DB,
     accounts: AddressMap<Entry>,
+    changed: Vec<Changed>,
     codes: B256Map<Bytecode>,
     new_codes: B256Map<Bytecode>,
 }
@@ -62,6 +73,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         Self {
             db,
             accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
+            changed: Vec::new(),
             codes: B256Map::default(),
             new_codes: B256Map::default(),
         }
@@ -69,11 +81,15 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
 
     /// Takes the changes recorded so far, raw (see `canonicalize`), leaving the caches readable.
     pub fn take_changes(&mut self) -> StateChanges {
-        let changed: Vec<(Address, AccountChange)> = self
-            .accounts
-            .iter_mut()
-            .filter_map(|(a, e)| e.change.take().map(|c| (*a, c)))
+        let changed: Vec<(Address, AccountChange)> = std::mem::take(&mut self.changed)
+            .into_iter()
+            .map(|c| (c.address, c.change))
             .collect();
+        for (address, _) in &changed {
+            if let Some(entry) = self.accounts.get_mut(address) {
+                entry.change = None;
+            }
+        }
         let codes = std::mem::take(&mut self.new_codes).into_iter().collect();
         StateChanges {
             accounts: sorted_accounts(changed),
@@ -88,35 +104,34 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
 
     /// The changes recorded so far in canonical form, compared with the values first read from
     /// the pre-state (every changed account and written slot was read first).
-    pub fn into_canonical(mut self) -> Result<StateChanges, DbError> {
+    pub fn into_canonical(self) -> Result<StateChanges, DbError> {
         let db = self.db;
-        // The changed entries in address order (sorting references, not the changes), so the
-        // canonical changes come out sorted and the map is built without moving them again.
-        let mut changed: Vec<_> = self
-            .accounts
-            .iter_mut()
-            .filter(|(_, entry)| entry.change.is_some())
-            .map(|(address, entry)| (address_order_key(address), address, entry))
-            .collect();
-        changed.sort_unstable_by_key(|(key, ..)| *key);
-        let mut accounts = Vec::with_capacity(changed.len());
+        let mut accounts = Vec::with_capacity(self.changed.len());
         let mut codes = std::collections::BTreeMap::new();
-        for (_, address, entry) in changed {
-            let Some(change) = entry.change.take() else {
-                continue;
-            };
-            let original = if entry.loaded {
-                entry.original
-            } else {
-                db.basic_ref(*address)
+        for Changed {
+            address,
+            original,
+            change,
+        } in self.changed
+        {
+            let original = match original {
+                Some(original) => original,
+                None => db
+                    .basic_ref(address)
                     .map_err(|e| db_error("account", address, e))?
-                    .map(AccountState::from)
+                    .map(AccountState::from),
             };
-            let slots = &entry.slots;
-            let original_slot = |slot: U256| match slots.get(&slot).and_then(|s| s.original) {
+            let slots = (!change.storage.is_empty())
+                .then(|| self.accounts.get(&address))
+                .flatten()
+                .map(|entry| &entry.slots);
+            let original_slot = |slot: U256| match slots
+                .and_then(|slots| slots.get(&slot))
+                .and_then(|s| s.original)
+            {
                 Some(value) => Ok(value),
                 None => db
-                    .storage_ref(*address, slot)
+                    .storage_ref(address, slot)
                     .map_err(|e| db_error("storage of", address, e)),
             };
             if let Some((change, code_changed)) = canonical_change(change, original, original_slot)?
@@ -126,25 +141,52 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
                         codes.insert(info.code_hash, code.clone());
                     }
                 }
-                accounts.push((*address, change));
+                accounts.push((address, change));
             }
         }
         Ok(StateChanges {
-            accounts: accounts.into_iter().collect(),
+            accounts: sorted_accounts(accounts),
             codes,
         })
     }
 
+    /// The change record of `address`, whose entry is `entry`, created on first use.
+    fn change_of<'c>(
+        changed: &'c mut Vec<Changed>,
+        entry: &mut Entry,
+        address: Address,
+    ) -> &'c mut AccountChange {
+        let index = *entry.change.get_or_insert_with(|| {
+            changed.push(Changed {
+                address,
+                original: entry.loaded.then_some(entry.original),
+                change: AccountChange::default(),
+            });
+            changed.len() - 1
+        });
+        &mut changed[index].change
+    }
+
     fn entry(&mut self, address: Address) -> Result<&mut Entry, DbError> {
-        let entry = self.accounts.entry(address).or_default();
+        Self::load(&mut self.accounts, &mut self.codes, self.db, address)
+    }
+
+    /// The entry of `address`, read from the pre-state the first time (borrowing only the maps
+    /// it needs, so callers can still reach the change records).
+    fn load<'m>(
+        accounts: &'m mut AddressMap<Entry>,
+        codes: &mut B256Map<Bytecode>,
+        db: &DB,
+        address: Address,
+    ) -> Result<&'m mut Entry, DbError> {
+        let entry = accounts.entry(address).or_default();
         if !entry.loaded {
-            let info = self
-                .db
+            let info = db
                 .basic_ref(address)
                 .map_err(|e| db_error("account", address, e))?;
             let state = info.map(|info| {
                 if let Some(code) = info.code.clone().filter(|c| !c.is_empty()) {
-                    self.codes.entry(info.code_hash).or_insert(code);
+                    codes.entry(info.code_hash).or_insert(code);
                 }
                 AccountState::from(info)
             });
@@ -166,14 +208,14 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         if amount.is_zero() {
             return Ok(());
         }
-        let entry = self.entry(address)?;
+        let entry = Self::load(&mut self.accounts, &mut self.codes, self.db, address)?;
         let mut state = entry.current.unwrap_or(AccountState {
             code_hash: KECCAK_EMPTY,
             ..AccountState::default()
         });
         state.balance = state.balance.saturating_add(amount);
         entry.current = Some(state);
-        entry.change.get_or_insert_with(Default::default).info = Some(state);
+        Self::change_of(&mut self.changed, entry, address).info = Some(state);
         Ok(())
     }
 
@@ -184,11 +226,11 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         }
         // revm loaded the account before changing it; a failing pre-state here was already
         // reported by that load, so the entry is used as it is.
-        let entry = match self.entry(address) {
+        let entry = match Self::load(&mut self.accounts, &mut self.codes, self.db, address) {
             Ok(entry) => entry,
             Err(_) => self.accounts.entry(address).or_default(),
         };
-        let change = entry.change.get_or_insert_with(Default::default);
+        let change = Self::change_of(&mut self.changed, entry, address);
         // After revm's finalize, an empty touched account that is not newly created is one that
         // EIP-161 removes (pre-Spurious-Dragon accounts were already normalized by revm).
         let destroyed =
