@@ -5,6 +5,7 @@ use super::handler::DeferredFeeHandler;
 use super::lane_db::{LaneDb, LaneError};
 use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
 use super::mv_memory::MvMemory;
+use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
 use crate::offload::evm_ops::{enter_lane, route_table};
 use crate::offload::EvmOffload;
@@ -44,7 +45,7 @@ pub struct Shared<'a, B> {
     pub block_env: &'a BlockEnv,
     pub cfg: &'a CfgEnv,
     pub spec: SpecId,
-    pub outcomes: &'a [Mutex<Option<TxExecution>>],
+    pub outcomes: &'a [Padded<Mutex<Option<TxExecution>>>],
     /// Incarnations executed and aborted so far (the dependency monitor's inputs).
     pub executions: AtomicUsize,
     pub aborts: AtomicUsize,

@@ -19,6 +19,7 @@ mod lane;
 mod lane_db;
 mod location;
 mod mv_memory;
+mod padded;
 mod scheduler;
 mod versions;
 
@@ -32,6 +33,7 @@ use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
 use lane::{run_lane, Shared, TxExecution, TxFailure};
 use lane_db::Base;
 use mv_memory::MvMemory;
+use padded::Padded;
 use revm::context::{BlockEnv, TxEnv};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
@@ -56,8 +58,8 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let cfg = cfg_env(spec, options);
     let mv = MvMemory::take(txs.len(), spec);
     let scheduler = Scheduler::new(txs.len());
-    let outcomes: Vec<Mutex<Option<TxExecution>>> =
-        (0..txs.len()).map(|_| Mutex::new(None)).collect();
+    let outcomes: Vec<Padded<Mutex<Option<TxExecution>>>> =
+        (0..txs.len()).map(|_| Padded(Mutex::new(None))).collect();
     let shared = Shared {
         mv: &mv,
         scheduler: &scheduler,
@@ -103,7 +105,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
 
     let mut acc = BlockAccumulator::with_capacity(txs.len());
     for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate().take(upto) {
-        let outcome = outcome.into_inner().unwrap_or_else(|e| e.into_inner());
+        let outcome = outcome.0.into_inner().unwrap_or_else(|e| e.into_inner());
         let budget = acc.check_budget(tx, block_env, spec);
         let restart = match (outcome, budget) {
             (_, Err(_)) | (Some(Err(_)), _) | (None, _) if options.mode == ExecMode::Build => {

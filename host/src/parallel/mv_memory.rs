@@ -13,6 +13,7 @@
 
 use super::credit::apply_credit;
 use super::location::{address_hash, Location, Observed, Read, TxIdx, Written};
+use super::padded::Padded;
 use super::versions::VersionList;
 use crate::output::AccountState;
 use hashbrown::HashTable;
@@ -74,8 +75,7 @@ impl Slot {
 pub(super) type Table = HashTable<Slot>;
 
 /// A shard on its own cache lines, so lanes locking neighbours do not slow each other.
-#[repr(align(128))]
-struct Shard(Mutex<Table>);
+type Shard = Padded<Mutex<Table>>;
 
 /// A read that cannot complete until transaction `.0` executes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,7 @@ struct TxRecord {
 /// The block's multi-version memory.
 pub struct MvMemory {
     shards: Box<[Shard]>,
-    records: Vec<Mutex<TxRecord>>,
+    records: Vec<Padded<Mutex<TxRecord>>>,
     codes: RwLock<B256Map<Bytecode>>,
     /// Whether any transaction deployed code yet (reads skip the lock while none did).
     has_codes: AtomicBool,
@@ -134,7 +134,7 @@ impl MvMemory {
         let recycled = lock(&RECYCLED).pop();
         let mut memory = recycled.unwrap_or_else(|| Self {
             shards: (0..SHARDS)
-                .map(|_| Shard(Mutex::new(Table::new())))
+                .map(|_| Padded(Mutex::new(Table::new())))
                 .collect(),
             records: Vec::new(),
             codes: RwLock::new(B256Map::default()),

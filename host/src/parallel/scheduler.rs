@@ -8,6 +8,7 @@
 //! what sequential execution would, so committing them in order equals sequential execution.
 
 use super::location::{Incarnation, TxIdx};
+use super::padded::Padded;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
 
@@ -31,13 +32,19 @@ enum Status {
 /// Shared scheduling state of one block.
 pub struct Scheduler {
     txs: usize,
-    execution_idx: AtomicUsize,
-    validation_idx: AtomicUsize,
-    decrease_cnt: AtomicUsize,
-    active_tasks: AtomicUsize,
-    done: AtomicBool,
-    status: Vec<Mutex<(Incarnation, Status)>>,
-    dependents: Vec<Mutex<Vec<TxIdx>>>,
+    execution_idx: Padded<AtomicUsize>,
+    validation_idx: Padded<AtomicUsize>,
+    decrease_cnt: Padded<AtomicUsize>,
+    active_tasks: Padded<AtomicUsize>,
+    done: Padded<AtomicBool>,
+    status: Vec<Padded<TxStatus>>,
+}
+
+/// One transaction's scheduling state (on its own cache lines: lanes run neighbours at once).
+#[derive(Debug)]
+struct TxStatus {
+    status: Mutex<(Incarnation, Status)>,
+    dependents: Mutex<Vec<TxIdx>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -49,15 +56,19 @@ impl Scheduler {
     pub fn new(txs: usize) -> Self {
         Self {
             txs,
-            execution_idx: AtomicUsize::new(0),
-            validation_idx: AtomicUsize::new(0),
-            decrease_cnt: AtomicUsize::new(0),
-            active_tasks: AtomicUsize::new(0),
-            done: AtomicBool::new(false),
+            execution_idx: Padded(AtomicUsize::new(0)),
+            validation_idx: Padded(AtomicUsize::new(0)),
+            decrease_cnt: Padded(AtomicUsize::new(0)),
+            active_tasks: Padded(AtomicUsize::new(0)),
+            done: Padded(AtomicBool::new(false)),
             status: (0..txs)
-                .map(|_| Mutex::new((0, Status::ReadyToExecute)))
+                .map(|_| {
+                    Padded(TxStatus {
+                        status: Mutex::new((0, Status::ReadyToExecute)),
+                        dependents: Mutex::new(Vec::new()),
+                    })
+                })
                 .collect(),
-            dependents: (0..txs).map(|_| Mutex::new(Vec::new())).collect(),
         }
     }
 
@@ -68,7 +79,7 @@ impl Scheduler {
 
     /// Whether `txn`'s last incarnation finished executing (and was not aborted since).
     pub fn is_executed(&self, txn: TxIdx) -> bool {
-        lock(&self.status[txn]).1 == Status::Executed
+        lock(&self.status[txn].status).1 == Status::Executed
     }
 
     /// Stops all lanes (used when the block falls back to sequential execution).
@@ -104,7 +115,7 @@ impl Scheduler {
     /// active-task count balanced).
     fn try_incarnate(&self, txn: TxIdx) -> Option<Task> {
         if txn < self.txs {
-            let mut status = lock(&self.status[txn]);
+            let mut status = lock(&self.status[txn].status);
             if status.1 == Status::ReadyToExecute {
                 status.1 = Status::Executing;
                 return Some(Task::Execute(txn, status.0));
@@ -135,7 +146,7 @@ impl Scheduler {
         self.active_tasks.fetch_add(1, SeqCst);
         let txn = self.validation_idx.fetch_add(1, SeqCst);
         if txn < self.txs {
-            let (incarnation, status) = *lock(&self.status[txn]);
+            let (incarnation, status) = *lock(&self.status[txn].status);
             if status == Status::Executed {
                 return Some(Task::Validate(txn, incarnation));
             }
@@ -156,18 +167,18 @@ impl Scheduler {
     /// Suspends `txn` until `blocking` executes again. Returns false when `blocking` already
     /// finished, in which case the caller re-executes `txn` at once.
     pub fn add_dependency(&self, txn: TxIdx, blocking: TxIdx) -> bool {
-        let mut dependents = lock(&self.dependents[blocking]);
-        if lock(&self.status[blocking]).1 == Status::Executed {
+        let mut dependents = lock(&self.status[blocking].dependents);
+        if lock(&self.status[blocking].status).1 == Status::Executed {
             return false;
         }
-        lock(&self.status[txn]).1 = Status::Aborting;
+        lock(&self.status[txn].status).1 = Status::Aborting;
         dependents.push(txn);
         self.active_tasks.fetch_sub(1, SeqCst);
         true
     }
 
     fn set_ready(&self, txn: TxIdx) {
-        let mut status = lock(&self.status[txn]);
+        let mut status = lock(&self.status[txn].status);
         *status = (status.0 + 1, Status::ReadyToExecute);
     }
 
@@ -179,8 +190,8 @@ impl Scheduler {
         incarnation: Incarnation,
         wrote_new_location: bool,
     ) -> Option<Task> {
-        *lock(&self.status[txn]) = (incarnation, Status::Executed);
-        let dependents = std::mem::take(&mut *lock(&self.dependents[txn]));
+        *lock(&self.status[txn].status) = (incarnation, Status::Executed);
+        let dependents = std::mem::take(&mut *lock(&self.status[txn].dependents));
         if let Some(min) = dependents.iter().copied().min() {
             for dependent in dependents {
                 self.set_ready(dependent);
@@ -200,7 +211,7 @@ impl Scheduler {
 
     /// Claims the abort of a failed validation; only one lane wins per incarnation.
     pub fn try_validation_abort(&self, txn: TxIdx, incarnation: Incarnation) -> bool {
-        let mut status = lock(&self.status[txn]);
+        let mut status = lock(&self.status[txn].status);
         if *status == (incarnation, Status::Executed) {
             status.1 = Status::Aborting;
             true
