@@ -6,7 +6,7 @@ use super::location::{Location, TxIdx, Written};
 use super::mv_memory::{BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{
-    address_order_key, canonical_change, canonicalize, overlay, sorted_accounts, FromDb,
+    address_order_key, canonical_change, canonicalize, overlay, sort_accounts, FromDb,
 };
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
@@ -190,6 +190,7 @@ impl MvMemory {
         for table in self.tables(range) {
             self.table_changes(&table, base, db, earlier, upto, &mut out)?;
         }
+        sort_accounts(&mut out.canonical);
         Ok(out)
     }
 
@@ -237,8 +238,9 @@ impl MvMemory {
                 }
             }
         }
+        // Each worker's accounts are sorted: building the map merges those runs.
         let mut changes = StateChanges {
-            accounts: sorted_accounts(accounts),
+            accounts: accounts.into_iter().collect(),
             codes: out_codes,
         };
         // Accounts the earlier phase changed: their raw changes combine first, then canonicalize.

@@ -150,12 +150,17 @@ pub fn address_order_key(address: &Address) -> (u128, u32) {
     (u128::from_be_bytes(high), u32::from_be_bytes(low))
 }
 
-/// Orders accounts by address: the order is found on integer keys, then the accounts are
-/// permuted in place (each moved at most twice) and the map is built from the sorted vector
-/// without sorting again.
+/// Orders accounts by address; the map is built from the sorted vector without sorting again.
 pub fn sorted_accounts(
     mut accounts: Vec<(Address, AccountChange)>,
 ) -> BTreeMap<Address, AccountChange> {
+    sort_accounts(&mut accounts);
+    accounts.into_iter().collect()
+}
+
+/// Sorts accounts by address in place: the order is found on integer keys, then each account
+/// is moved at most twice.
+pub fn sort_accounts(accounts: &mut [(Address, AccountChange)]) {
     let mut order: Vec<((u128, u32), usize)> = accounts
         .iter()
         .enumerate()
@@ -176,7 +181,6 @@ pub fn sorted_accounts(
             current = next;
         }
     }
-    accounts.into_iter().collect()
 }
 
 /// Re-canonicalizes the accounts `raw` touches after `changes` (already canonical) was built:
