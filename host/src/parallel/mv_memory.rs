@@ -424,3 +424,78 @@ impl MvMemory {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Zeroes;
+    impl BaseState for Zeroes {
+        fn base_account(&self, _: Address) -> Result<Option<AccountState>, String> {
+            Ok(None)
+        }
+        fn base_storage(&self, _: Address, _: U256) -> Result<U256, String> {
+            Ok(U256::ZERO)
+        }
+    }
+
+    #[test]
+    fn a_recycled_memory_keeps_nothing_of_its_last_block() {
+        let address = Address::repeat_byte(7);
+        let key = U256::from(3);
+        let memory = MvMemory::take(4, SpecId::CANCUN);
+        let mut reads = Vec::new();
+        let mut writes = vec![(
+            Location::Storage(address, key),
+            Written::Storage(U256::from(9)),
+        )];
+        assert!(memory.record(0, &mut reads, &mut writes));
+        assert_eq!(
+            memory.storage(address, key, 1, &Zeroes),
+            Resolved::Value(U256::from(9))
+        );
+        memory.insert_code(B256::repeat_byte(1), Bytecode::default());
+        memory.recycle();
+
+        let memory = MvMemory::take(2, SpecId::CANCUN);
+        assert_eq!(
+            memory.storage(address, key, 1, &Zeroes),
+            Resolved::Value(U256::ZERO)
+        );
+        assert!(memory.code(&B256::repeat_byte(1)).is_none());
+        assert!(
+            memory.validate(0, &Zeroes),
+            "no reads are left from the last block"
+        );
+        memory.recycle();
+    }
+
+    #[test]
+    fn an_estimate_blocks_readers_above_it_until_rewritten() {
+        let address = Address::repeat_byte(8);
+        let memory = MvMemory::take(3, SpecId::CANCUN);
+        let value = Some(AccountState {
+            balance: U256::from(5),
+            nonce: 1,
+            code_hash: KECCAK_EMPTY,
+        });
+        let (mut reads, mut writes) = (
+            Vec::new(),
+            vec![(Location::Account(address), Written::Account(value))],
+        );
+        memory.record(0, &mut reads, &mut writes);
+        memory.convert_writes_to_estimates(0);
+        assert_eq!(
+            memory.account(address, 1, &Zeroes),
+            Resolved::Blocked(Blocked(0))
+        );
+        assert_eq!(memory.account(address, 0, &Zeroes), Resolved::Value(None));
+        let mut writes = vec![(Location::Account(address), Written::Account(value))];
+        assert!(
+            !memory.record(0, &mut reads, &mut writes),
+            "same location as before"
+        );
+        assert_eq!(memory.account(address, 2, &Zeroes), Resolved::Value(value));
+        memory.recycle();
+    }
+}
