@@ -154,6 +154,13 @@ pub struct FpevmCore {
     can_take: Vec<Signal<Local, Bit>>,
     unit_room: Vec<Signal<Local, Bits<4>>>,
     eligible: Vec<Signal<Local, Bit>>,
+    unit_hungry: Vec<Signal<Local, Bit>>,
+    urgent: Vec<Signal<Local, Bit>>,
+    pick: Vec<Signal<Local, Bit>>,
+    any_urgent: Signal<Local, Bit>,
+    unit_running: Vec<Signal<Local, Bit>>,
+    critical: Vec<Signal<Local, Bit>>,
+    any_critical: Signal<Local, Bit>,
     data_sel: Signal<Local, Bits<4>>,
     data_any: Signal<Local, Bit>,
     data_after: Signal<Local, Bit>,
@@ -351,6 +358,13 @@ impl FpevmCore {
             can_take: signals(engines),
             unit_room: signals(engines + 1),
             eligible: signals(engines + 1),
+            unit_hungry: signals(engines + 1),
+            urgent: signals(engines + 1),
+            pick: signals(engines + 1),
+            any_urgent: Default::default(),
+            unit_running: signals(engines + 1),
+            critical: signals(engines + 1),
+            any_critical: Default::default(),
             data_sel: Default::default(),
             data_any: Default::default(),
             data_after: Default::default(),
@@ -708,8 +722,9 @@ impl Logic for FpevmCore {
         // `start` depends on registers only: the lowest engine with nothing in flight;
         // else, round robin after the last one given a job, an engine whose input side is
         // free (its last job is in its permutation, so it finishes within one permutation,
-        // and the one given a job longest ago finishes first). The engine taking a job this
-        // cycle is left out.
+        // and the one given a job longest ago finishes first). An engine whose input side
+        // empties this cycle counts as free (it is by the time `fsel` offers it a job); the
+        // engine taking a job this cycle is left out.
         self.quiet_sel.next = self.eidx[0].val();
         self.any_quiet.next = false;
         self.next_sel.next = self.eidx[0].val();
@@ -717,7 +732,7 @@ impl Logic for FpevmCore {
         self.free_sel.next = self.eidx[0].val();
         self.any_free.next = false;
         for e in 0..self._engines {
-            self.can_take[e].next = self.engine[e].idle.val()
+            self.can_take[e].next = (self.engine[e].idle.val() | self.engine[e].freeing.val())
                 && !(self.dispatch.val()
                     && !self.d_alu.q.val()
                     && (self.fsel.q.val() == self.eidx[e].val()));
@@ -759,25 +774,52 @@ impl Logic for FpevmCore {
             | (self.new_op.val() == self.k_op_exp.val());
 
         // The next data request: round robin over the units (engines, then the ALU) after
-        // the last one served, among those with input still to ask for and room for a beat.
-        // The unit whose beats are arriving is left out (its `room` does not count them yet).
+        // the last one served, among those with input still to ask for and room for a beat:
+        // first those that lack beats for their next block while their permutation runs
+        // (they stall soonest), then those that lack beats (`hungry`; the ALU always does),
+        // then the rest, so that topping up a buffer never delays a permutation. The unit
+        // whose beats are arriving is left out (its `room` does not count them yet).
         for e in 0..self._engines {
             self.unit_room[e].next = self.engine[e].room.val();
+            self.unit_hungry[e].next = self.engine[e].hungry.val();
+            self.unit_running[e].next = self.engine[e].perm_busy.val();
         }
         for u in self._engines..(self._engines + 1) {
             self.unit_room[u].next = self.k_room_alu.val();
+            self.unit_hungry[u].next = true;
+            self.unit_running[u].next = false;
         }
-        self.data_sel.next = self.eidx[0].val();
-        self.data_any.next = false;
-        self.data_after.next = false;
         for u in 0..(self._engines + 1) {
             self.eligible[u].next = (self.s_beats[u].q.val() != self.k_zero32.val())
                 && (self.unit_room[u].val() != self.k_room_none.val())
                 && !((self.rstate.q.val() == ReadState::Data)
                     && (self.csel.q.val() == self.eidx[u].val()));
+            self.urgent[u].next = self.eligible[u].val() && self.unit_hungry[u].val();
+            self.critical[u].next = self.urgent[u].val() && self.unit_running[u].val();
         }
+        self.any_urgent.next = false;
+        self.any_critical.next = false;
+        for u in 0..(self._engines + 1) {
+            if self.urgent[u].val() {
+                self.any_urgent.next = true;
+            }
+            if self.critical[u].val() {
+                self.any_critical.next = true;
+            }
+        }
+        for u in 0..(self._engines + 1) {
+            self.pick[u].next = self.eligible[u].val();
+            if self.any_critical.val() {
+                self.pick[u].next = self.critical[u].val();
+            } else if self.any_urgent.val() {
+                self.pick[u].next = self.urgent[u].val();
+            }
+        }
+        self.data_sel.next = self.eidx[0].val();
+        self.data_any.next = false;
+        self.data_after.next = false;
         for u in 1..(self._engines + 1) {
-            if self.eligible[u].val()
+            if self.pick[u].val()
                 && !self.data_after.val()
                 && (self.eidx[u].val() > self.rr.q.val())
             {
@@ -787,7 +829,7 @@ impl Logic for FpevmCore {
             }
         }
         for u in 0..(self._engines + 1) {
-            if self.eligible[u].val() && !self.data_any.val() {
+            if self.pick[u].val() && !self.data_any.val() {
                 self.data_sel.next = self.eidx[u].val();
                 self.data_any.next = true;
             }
@@ -825,7 +867,12 @@ impl Logic for FpevmCore {
         // Beats of the request in flight.
         if self.rstate.q.val() == ReadState::Desc {
             self.rd_resp_ready.next = true;
-            if self.rd_resp_valid.val() && !self.resetting.q.val() {
+            // A descriptor arriving after a DMA error is not taken from the ring.
+            if self.rd_resp_valid.val()
+                && !self.resetting.q.val()
+                && !self.dma_error.q.val()
+                && !self.rd_resp_error.val()
+            {
                 self.d_valid.d.next = true;
                 self.d_tag.d.next = self.rd_resp_data.val().get_bits::<64>(0);
                 self.d_src.d.next = self.rd_resp_data.val().get_bits::<64>(64);
@@ -869,6 +916,7 @@ impl Logic for FpevmCore {
         self.issue.next = self.chan_free.val()
             && !self.resetting.q.val()
             && !self.dma_error.q.val()
+            && !(self.rd_resp_valid.val() && self.rd_resp_error.val())
             && (self.desc_ok.val() | self.data_any.val());
         if self.issue.val() {
             self.rd_req_valid.next = true;

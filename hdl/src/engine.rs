@@ -14,14 +14,17 @@
 //!   previous result.
 //!
 //! Input is handled at lane (8-byte) granularity: a beat is 8 lanes, a rate block 17. Beats
-//! land in a 25-lane staging buffer at position `fill`; a block is absorbed from lanes 0..17
-//! and the rest shift down by 17 (a beat taken in that cycle lands after the shift).
-//! Invariant: lanes at or above `fill` are zero, and bytes past the job's length are masked
-//! to zero as they arrive, so padding is a plain XOR. A beat is taken only while
-//! `fill <= 17`; `room` tells the fetcher how many beats fit from the current fill, so a
-//! fetcher that never asks for more than `room` beats of an engine is never held up by it.
+//! land in a [`BUF_LANES`]-lane staging buffer at position `fill`; a block is absorbed from
+//! lanes 0..17 and the rest shift down by 17 (a beat taken in that cycle lands after the
+//! shift). The buffer holds two blocks and a beat, so while one block permutes the next is
+//! complete and the one after it is arriving: a permutation (12 cycles by default) of slack
+//! for the fetcher, which serves every engine through one read port. Invariant: lanes at or
+//! above `fill` are zero, and bytes past the job's length are masked to zero as they arrive,
+//! so padding is a plain XOR. A beat fits while `fill <= BUF_LANES - 8`; the engine has no
+//! ready signal: `room` tells the fetcher how many beats fit from the current fill, and the
+//! fetcher never asks for more.
 
-use crate::permutation::{KeccakF1600, LANES};
+use crate::permutation::KeccakF1600;
 use crate::signals;
 use rust_hdl::prelude::*;
 
@@ -31,8 +34,11 @@ pub const RATE_LANES: usize = 17;
 pub const DIGEST_LANES: usize = 4;
 /// Lanes in one 64-byte DMA beat.
 pub const BEAT_LANES: usize = 8;
-/// Most beats an engine ever reports as `room` (an empty staging buffer takes three).
-pub const MAX_ROOM: usize = 3;
+/// Lanes of the staging buffer: two blocks and a beat, less one lane.
+pub const BUF_LANES: usize = 2 * RATE_LANES + BEAT_LANES - 1;
+/// Most beats an engine ever reports as `room` (so that one engine's request does not hold
+/// the read port long while others wait).
+pub const MAX_ROOM: usize = 4;
 
 /// A Keccak-256 sponge engine.
 #[derive(LogicBlock)]
@@ -59,12 +65,20 @@ pub struct SpongeEngine {
     /// Free for a new job: the input side is empty (an earlier job may still be permuting
     /// or waiting for the writer).
     pub idle: Signal<Out, Bit>,
+    /// The input side empties this cycle (its job's last block enters the permutation, or
+    /// a rejected job goes to the result register): `idle` from the next cycle on.
+    pub freeing: Signal<Out, Bit>,
     /// Nothing in flight at all: no input, no permutation, no result waiting.
     pub quiet: Signal<Out, Bit>,
+    /// The input side lacks beats for its next block (so the permutation will wait for
+    /// them): the fetcher serves such engines first.
+    pub hungry: Signal<Out, Bit>,
     /// Beats the engine takes back to back from its current fill (0..=[`MAX_ROOM`]).
     pub room: Signal<Out, Bits<4>>,
     /// The permutation runs this cycle (a block starts, or rounds remain).
     pub permuting: Signal<Out, Bit>,
+    /// Rounds remain in the permutation (from registers: it started in an earlier cycle).
+    pub perm_busy: Signal<Out, Bit>,
     /// A block enters the permutation this cycle.
     pub perm_start: Signal<Out, Bit>,
     /// A finished job waits for the writer; `digest`, `tag`, `dst` and `status` are valid.
@@ -146,10 +160,13 @@ impl SpongeEngine {
             beat_data: Default::default(),
             beat_ready: Default::default(),
             idle: Default::default(),
+            freeing: Default::default(),
             quiet: Default::default(),
+            hungry: Default::default(),
             room: Default::default(),
             permuting: Default::default(),
             perm_start: Default::default(),
+            perm_busy: Default::default(),
             done: Default::default(),
             ack: Default::default(),
             digest: Default::default(),
@@ -158,7 +175,7 @@ impl SpongeEngine {
             status: Default::default(),
             perm: KeccakF1600::new(rounds, DIGEST_LANES),
             in_active: Default::default(),
-            buf: (0..LANES).map(|_| DFF::default()).collect(),
+            buf: (0..BUF_LANES).map(|_| DFF::default()).collect(),
             fill: Default::default(),
             bytes_left: Default::default(),
             len: Default::default(),
@@ -190,7 +207,7 @@ impl SpongeEngine {
             pad_pos: Default::default(),
             pad_lane: Default::default(),
             pad_one: Default::default(),
-            n: (0..=RATE_LANES as u64)
+            n: (0..=(BUF_LANES - BEAT_LANES) as u64)
                 .map(|v| Constant::new(v.into()))
                 .collect(),
             b8: (0..=BEAT_LANES as u64)
@@ -235,7 +252,7 @@ impl Logic for SpongeEngine {
             out_dst,
             out_status
         );
-        for i in 0..25 {
+        for i in 0..41 {
             self.buf[i].clock.next = self.clock.val();
             self.buf[i].d.next = self.buf[i].q.val();
         }
@@ -251,6 +268,19 @@ impl Logic for SpongeEngine {
             && !self.perm.busy.val()
             && !self.p_final.q.val()
             && !self.out_valid.q.val();
+        // From registers alone (not from `ack`), so that the core may steer by it: the last
+        // block goes in now, or a rejected job leaves (when the result register is empty and
+        // no digest is due; with the writer's `ack` this cycle it may leave a cycle later).
+        self.freeing.next = self.in_active.q.val()
+            && !self.perm.busy.val()
+            && (!self.p_final.q.val() | !self.out_valid.q.val())
+            && (((self.in_status.q.val() == self.st_ok.val())
+                && ((self.fill.q.val() >= self.n[17].val())
+                    | (self.bytes_left.q.val() == self.b8[0].val()))
+                && ((self.len.q.val() - self.block_start.q.val()) < self.rate_bytes.val()))
+                | ((self.in_status.q.val() != self.st_ok.val())
+                    && !self.out_valid.q.val()
+                    && !self.p_final.q.val()));
         self.done.next = self.out_valid.q.val();
         self.digest.next = self.out_digest.q.val();
         self.tag.next = self.out_tag.q.val();
@@ -298,21 +328,28 @@ impl Logic for SpongeEngine {
             && self.out_free.val()
             && !self.take_result.val();
         self.permuting.next = self.perm.busy.val() | self.can_absorb.val();
+        self.perm_busy.next = self.perm.busy.val();
         self.perm_start.next = self.can_absorb.val();
 
         self.beat_ready.next = self.in_active.q.val()
             && (self.bytes_left.q.val() != self.b8[0].val())
-            && (self.fill.q.val() <= self.n[17].val());
+            && (self.fill.q.val() <= self.n[33].val());
         self.take_beat.next = self.beat_ready.val() && self.beat_valid.val();
+        self.hungry.next = self.in_active.q.val()
+            && (self.bytes_left.q.val() != self.b8[0].val())
+            && (self.fill.q.val() < self.n[17].val());
         self.room.next = self.r[0].val();
-        if self.fill.q.val() <= self.n[17].val() {
+        if self.fill.q.val() <= self.n[33].val() {
             self.room.next = self.r[1].val();
         }
-        if self.fill.q.val() <= self.n[9].val() {
+        if self.fill.q.val() <= self.n[25].val() {
             self.room.next = self.r[2].val();
         }
-        if self.fill.q.val() <= self.n[1].val() {
+        if self.fill.q.val() <= self.n[17].val() {
             self.room.next = self.r[3].val();
+        }
+        if self.fill.q.val() <= self.n[9].val() {
+            self.room.next = self.r[4].val();
         }
         // Where a beat taken this cycle lands: after the shift when a block is absorbed.
         self.base.next = self.fill.q.val();
@@ -365,10 +402,10 @@ impl Logic for SpongeEngine {
                 self.p_tag.d.next = self.in_tag.q.val();
                 self.p_dst.d.next = self.in_dst.q.val();
             }
-            for i in 0..8 {
+            for i in 0..24 {
                 self.buf[i].d.next = self.buf[i + 17].q.val();
             }
-            for i in 8..25 {
+            for i in 24..41 {
                 self.buf[i].d.next = self.zero.val();
             }
             self.fill.d.next = self.base.val();
@@ -377,7 +414,7 @@ impl Logic for SpongeEngine {
         }
 
         if self.take_beat.val() {
-            for p in 0..18 {
+            for p in 0..34 {
                 if self.base.val() == self.n[p].val() {
                     for j in 0..8 {
                         self.buf[p + j].d.next = self.lane_in[j].val();
@@ -404,7 +441,7 @@ impl Logic for SpongeEngine {
             self.fill.d.next = self.n[0].val();
             self.block_start.d.next = self.b8[0].val();
             self.first.d.next = true;
-            for i in 0..25 {
+            for i in 0..41 {
                 self.buf[i].d.next = self.zero.val();
             }
         }
