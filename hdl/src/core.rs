@@ -2,13 +2,30 @@
 //! EVM ALU and the completion writer, behind one DMA read port and one DMA write port
 //! (64-byte beats).
 //!
-//! Jobs: the fetcher reads a descriptor when a unit of either kind (an engine or the ALU) is
-//! free, checks it in the order of `layout::check_descriptor` (with one ALU), and hands it
-//! to a unit by opcode: ALU opcodes (also when rejected) to the ALU, every other opcode to
-//! the lowest free engine. It waits in `Dispatch` until that unit is free; every unit
-//! already started has all its input, so it finishes and frees itself, and neither kind can
-//! starve the other forever. The writer serves finished units, engines first, the ALU as
-//! unit number `E`.
+//! Jobs: the fetcher keeps one descriptor at hand (read from the ring as soon as the last
+//! one is handed on), checks it in the order of `layout::check_descriptor` (with one ALU),
+//! and offers it to a unit by opcode: ALU opcodes (also when rejected) to the ALU, every
+//! other opcode to engine `fsel` (see below). The unit takes it once it is free; an engine is
+//! free as soon as its previous job's last block is in its permutation (see `engine`), so the
+//! next job's input arrives while that block permutes and the permutation never waits
+//! between jobs. Every unit already started gets all its input, so it finishes and frees
+//! itself, and neither kind can starve the other forever.
+//!
+//! Input: taking a job queues its input (`s_addr`, `s_beats` per unit). The read port serves
+//! one request at a time and asks for the next in the cycle the last beat of the previous one
+//! arrives: a descriptor when none is at hand, else at most `room` (up to `MAX_ROOM`) beats
+//! of one unit's input, round robin, first for engines whose next block is incomplete while
+//! their permutation runs, then for those whose next block is incomplete, then to top up.
+//! Long inputs are so interleaved block by block across the engines, which all permute at
+//! once. No engine is ever sent a beat it has no room for, so beats are never held up.
+//!
+//! `fsel`, registered so that `start` depends on registers only: the lowest engine with
+//! nothing in flight, else round robin after the engine that took the last job, among those
+//! that are free or become free this cycle.
+//!
+//! The writer serves finished units (each holds one result in its result register), engines
+//! first, the ALU as unit number `E`. `REG_ACTIVE`, `REG_STARVED` and `REG_IDLE_GAP_MAX`
+//! count how busy the engines are kept (see `layout`).
 //!
 //! Ports (all synchronous to `clock`; the register and DMA conventions are in `layout`):
 //! - register port: `reg_wr` writes `reg_wdata` at `reg_addr`; `reg_rdata` always shows the
@@ -171,6 +188,7 @@ pub struct FpevmCore {
     desc_ok: Signal<Local, Bit>,
     want_desc: Signal<Local, Bit>,
     chan_free: Signal<Local, Bit>,
+    beat_failed: Signal<Local, Bit>,
     issue: Signal<Local, Bit>,
     work_queued: Signal<Local, Bit>,
     starved: Vec<Signal<Local, Bit>>,
@@ -375,6 +393,7 @@ impl FpevmCore {
             desc_ok: Default::default(),
             want_desc: Default::default(),
             chan_free: Default::default(),
+            beat_failed: Default::default(),
             issue: Default::default(),
             work_queued: Default::default(),
             starved: signals(engines),
@@ -902,21 +921,23 @@ impl Logic for FpevmCore {
 
         // The next request, in the cycle the port is free: its last beat is taken now.
         self.chan_free.next = self.rstate.q.val() == ReadState::Idle;
-        if self.rd_resp_valid.val() && self.rd_resp_ready.val() {
-            if (self.rstate.q.val() == ReadState::Desc)
+        if self.rd_resp_valid.val()
+            && self.rd_resp_ready.val()
+            && ((self.rstate.q.val() == ReadState::Desc)
                 | ((self.rstate.q.val() == ReadState::Data)
-                    && (self.cleft.q.val() == self.k_one4.val()))
-            {
-                self.chan_free.next = true;
-            }
+                    && (self.cleft.q.val() == self.k_one4.val())))
+        {
+            self.chan_free.next = true;
         }
+        // No request goes out with a failed beat (the DMA error stops the core from then on).
+        self.beat_failed.next = self.rd_resp_valid.val() && self.rd_resp_error.val();
         if self.chan_free.val() {
             self.rstate.d.next = ReadState::Idle;
         }
         self.issue.next = self.chan_free.val()
             && !self.resetting.q.val()
             && !self.dma_error.q.val()
-            && !(self.rd_resp_valid.val() && self.rd_resp_error.val())
+            && !self.beat_failed.val()
             && (self.desc_ok.val() | self.data_any.val());
         if self.issue.val() {
             self.rd_req_valid.next = true;

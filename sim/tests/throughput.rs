@@ -47,6 +47,14 @@ impl Run {
     fn jobs_per_cycle(&self) -> f64 {
         self.jobs as f64 / self.busy as f64
     }
+
+    /// Checks the bounds every run meets: the core is busy from the doorbell to the last
+    /// completion, and its engines stand still while work is queued for less than one cycle
+    /// per job on average (the ramp at the start and the drain at the end included).
+    fn check_common(&self) {
+        assert!(self.busy >= self.cycles, "{self:?}");
+        assert!(self.starved < self.jobs, "{self:?}");
+    }
 }
 
 /// A fresh core of `config` with rings and window programmed and enabled.
@@ -153,6 +161,7 @@ fn short_jobs_back_to_back_leave_no_engine_idle_more_than_one_cycle() {
                 r.jobs_per_cycle()
             );
             assert_eq!(r.jobs, 200);
+            r.check_common();
             assert!(r.gap_max <= 1, "{config:?} {len} B: {r:?}");
             // Each job's permutations are all counted, and only they are.
             assert_eq!(r.active, 200 * perms(len) * perm_cycles(config), "{r:?}");
@@ -181,6 +190,7 @@ fn one_block_jobs_keep_the_engines_busy() {
             r.jobs_per_cycle()
         );
         assert!(r.gap_max <= 1, "{config:?}: {r:?}");
+        r.check_common();
         let utilization = r.active as f64 / (config.engines as u64 * r.busy) as f64;
         assert!(
             utilization >= 0.9,
@@ -205,6 +215,7 @@ fn long_jobs_overlap_across_engines() {
             config.rounds,
             r.jobs_per_cycle()
         );
+        r.check_common();
         assert!(
             speedup >= 0.9 * config.engines as f64,
             "{config:?}: {speedup:.2} engines' worth of throughput"
