@@ -59,7 +59,11 @@ impl Run {
 
 /// A fresh core of `config` with rings and window programmed and enabled.
 fn core(config: Config) -> SimCore {
-    let mut core = SimCore::new(config, BASE, MEM, SimOptions::default()).expect("model");
+    core_with(config, SimOptions::default())
+}
+
+fn core_with(config: Config, options: SimOptions) -> SimCore {
+    let mut core = SimCore::new(config, BASE, MEM, options).expect("model");
     for (lo, hi, v) in [
         (REG_SQ_BASE_LO, REG_SQ_BASE_HI, SQ),
         (REG_CQ_BASE_LO, REG_CQ_BASE_HI, CQ),
@@ -221,5 +225,30 @@ fn long_jobs_overlap_across_engines() {
             "{config:?}: {speedup:.2} engines' worth of throughput"
         );
         assert!(r.gap_max <= 1, "{config:?}: {r:?}");
+    }
+}
+
+/// With a slower read port (cycles from a request to its first beat) every result is still
+/// right. The fetcher keeps one read request in flight, so the latency is paid once per
+/// request: these rates are printed, not bounded (a fetcher with several requests in flight
+/// would hide it).
+#[test]
+fn read_latency_slows_the_core_but_changes_no_result() {
+    for latency in [4, 16] {
+        let mut core = core_with(
+            Config::DEFAULT,
+            SimOptions {
+                read_latency: latency,
+            },
+        );
+        for (n, len) in [(100, 32), (40, 1024)] {
+            let r = run(&mut core, n, len);
+            println!(
+                "read latency {latency:>2}: {len:>4} B {:.4} jobs/cycle, {r:?}",
+                r.jobs_per_cycle()
+            );
+            assert_eq!(r.jobs, n as u64);
+            assert!(r.busy >= r.cycles, "{r:?}");
+        }
     }
 }
