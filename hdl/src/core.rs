@@ -2,13 +2,30 @@
 //! EVM ALU and the completion writer, behind one DMA read port and one DMA write port
 //! (64-byte beats).
 //!
-//! Jobs: the fetcher reads a descriptor when a unit of either kind (an engine or the ALU) is
-//! free, checks it in the order of `layout::check_descriptor` (with one ALU), and hands it
-//! to a unit by opcode: ALU opcodes (also when rejected) to the ALU, every other opcode to
-//! the lowest free engine. It waits in `Dispatch` until that unit is free; every unit
-//! already started has all its input, so it finishes and frees itself, and neither kind can
-//! starve the other forever. The writer serves finished units, engines first, the ALU as
-//! unit number `E`.
+//! Jobs: the fetcher keeps one descriptor at hand (read from the ring as soon as the last
+//! one is handed on), checks it in the order of `layout::check_descriptor` (with one ALU),
+//! and offers it to a unit by opcode: ALU opcodes (also when rejected) to the ALU, every
+//! other opcode to engine `fsel` (see below). The unit takes it once it is free; an engine is
+//! free as soon as its previous job's last block is in its permutation (see `engine`), so the
+//! next job's input arrives while that block permutes and the permutation never waits
+//! between jobs. Every unit already started gets all its input, so it finishes and frees
+//! itself, and neither kind can starve the other forever.
+//!
+//! Input: taking a job queues its input (`s_addr`, `s_beats` per unit). The read port serves
+//! one request at a time and asks for the next in the cycle the last beat of the previous one
+//! arrives: a descriptor when none is at hand, else at most `room` (up to `MAX_ROOM`) beats
+//! of one unit's input, round robin, first for engines whose next block is incomplete while
+//! their permutation runs, then for those whose next block is incomplete, then to top up.
+//! Long inputs are so interleaved block by block across the engines, which all permute at
+//! once. No engine is ever sent a beat it has no room for, so beats are never held up.
+//!
+//! `fsel`, registered so that `start` depends on registers only: the lowest engine with
+//! nothing in flight, else round robin after the engine that took the last job, among those
+//! that are free or become free this cycle.
+//!
+//! The writer serves finished units (each holds one result in its result register), engines
+//! first, the ALU as unit number `E`. `REG_ACTIVE`, `REG_STARVED` and `REG_IDLE_GAP_MAX`
+//! count how busy the engines are kept (see `layout`).
 //!
 //! Ports (all synchronous to `clock`; the register and DMA conventions are in `layout`):
 //! - register port: `reg_wr` writes `reg_wdata` at `reg_addr`; `reg_rdata` always shows the
@@ -27,22 +44,21 @@
 //! touched), and a completion is written only while the completion ring has room.
 
 use crate::alu::sequencer::Alu;
-use crate::engine::SpongeEngine;
+use crate::engine::{SpongeEngine, MAX_ROOM};
 use crate::layout::*;
+use crate::signals;
 use rust_hdl::prelude::*;
 
-/// Where the descriptor fetcher is.
+/// What the DMA read port is doing (one request in flight at a time; the next one is asked
+/// for in the cycle the last beat of the previous one is taken, so beats can follow each
+/// other without a gap).
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
-pub enum FetchState {
-    /// Waiting for a descriptor and a free unit.
+pub enum ReadState {
+    /// No request in flight.
     Idle,
-    /// Waiting for the descriptor's beat.
-    DescWait,
-    /// Checking the descriptor and handing it to its unit once that is free.
-    Dispatch,
-    /// Asking for the job's input.
-    DataReq,
-    /// Forwarding the job's input beats to its unit.
+    /// Waiting for a descriptor's beat.
+    Desc,
+    /// Forwarding the beats of a data request to unit `csel`.
     Data,
 }
 
@@ -119,22 +135,66 @@ pub struct FpevmCore {
     jobs: DFF<Bits<64>>,
     rd_pending: DFF<Bits<32>>,
     rd_added: Signal<Local, Bits<32>>,
-    // Fetcher.
-    fstate: DFF<FetchState>,
+    active_cycles: DFF<Bits<64>>,
+    starved_cycles: DFF<Bits<64>>,
+    gap_max: DFF<Bits<32>>,
+    streak: Vec<DFF<Bits<32>>>,
+    warm: Vec<DFF<Bit>>,
+    // Fetcher: the descriptor waiting for its unit, and each unit's input still to ask for.
+    rstate: DFF<ReadState>,
+    csel: DFF<Bits<4>>,
+    cleft: DFF<Bits<4>>,
+    d_valid: DFF<Bit>,
     d_tag: DFF<Bits<64>>,
     d_src: DFF<Bits<64>>,
     d_dst: DFF<Bits<64>>,
     d_len: DFF<Bits<32>>,
     d_op: DFF<Bits<8>>,
     d_alu: DFF<Bit>,
+    s_addr: Vec<DFF<Bits<64>>>,
+    s_beats: Vec<DFF<Bits<32>>>,
     fsel: DFF<Bits<4>>,
-    beats_left: DFF<Bits<32>>,
+    rr: DFF<Bits<4>>,
+    drr: DFF<Bits<4>>,
     // Writer.
     wstate: DFF<WriteState>,
     wsel: DFF<Bits<4>>,
     // Combinational.
     free_sel: Signal<Local, Bits<4>>,
     any_free: Signal<Local, Bit>,
+    quiet_sel: Signal<Local, Bits<4>>,
+    any_quiet: Signal<Local, Bit>,
+    next_sel: Signal<Local, Bits<4>>,
+    any_next: Signal<Local, Bit>,
+    dispatch: Signal<Local, Bit>,
+    offer: Signal<Local, Bit>,
+    can_take: Vec<Signal<Local, Bit>>,
+    unit_room: Vec<Signal<Local, Bits<4>>>,
+    eligible: Vec<Signal<Local, Bit>>,
+    unit_hungry: Vec<Signal<Local, Bit>>,
+    urgent: Vec<Signal<Local, Bit>>,
+    pick: Vec<Signal<Local, Bit>>,
+    any_urgent: Signal<Local, Bit>,
+    unit_running: Vec<Signal<Local, Bit>>,
+    critical: Vec<Signal<Local, Bit>>,
+    any_critical: Signal<Local, Bit>,
+    data_sel: Signal<Local, Bits<4>>,
+    data_any: Signal<Local, Bit>,
+    data_after: Signal<Local, Bit>,
+    data_room: Signal<Local, Bits<4>>,
+    data_left: Signal<Local, Bits<32>>,
+    data_addr: Signal<Local, Bits<64>>,
+    chunk: Signal<Local, Bits<4>>,
+    desc_ok: Signal<Local, Bit>,
+    want_desc: Signal<Local, Bit>,
+    chan_free: Signal<Local, Bit>,
+    beat_failed: Signal<Local, Bit>,
+    issue: Signal<Local, Bit>,
+    work_queued: Signal<Local, Bit>,
+    starved: Vec<Signal<Local, Bit>>,
+    n_active: Signal<Local, Bits<8>>,
+    n_starved: Signal<Local, Bits<8>>,
+    gap_next: Signal<Local, Bits<32>>,
     done_sel: Signal<Local, Bits<4>>,
     any_done: Signal<Local, Bit>,
     all_idle: Signal<Local, Bit>,
@@ -160,10 +220,19 @@ pub struct FpevmCore {
     new_op: Signal<Local, Bits<8>>,
     new_op_alu: Signal<Local, Bit>,
     alu_len: Signal<Local, Bits<32>>,
-    unit_taken: Signal<Local, Bit>,
     // Constants.
     eidx: Vec<Constant<Bits<4>>>,
     k_alu_sel: Constant<Bits<4>>,
+    k_room_alu: Constant<Bits<4>>,
+    k_room_none: Constant<Bits<4>>,
+    k_one4: Constant<Bits<4>>,
+    k_one8: Constant<Bits<8>>,
+    k_zero8: Constant<Bits<8>>,
+    k_a_active_lo: Constant<Bits<8>>,
+    k_a_active_hi: Constant<Bits<8>>,
+    k_a_starved_lo: Constant<Bits<8>>,
+    k_a_starved_hi: Constant<Bits<8>>,
+    k_a_gap_max: Constant<Bits<8>>,
     k_alus: Constant<Bits<32>>,
     k_a_alus: Constant<Bits<8>>,
     k_op_mul: Constant<Bits<8>>,
@@ -274,19 +343,63 @@ impl FpevmCore {
             jobs: Default::default(),
             rd_pending: Default::default(),
             rd_added: Default::default(),
-            fstate: Default::default(),
+            active_cycles: Default::default(),
+            starved_cycles: Default::default(),
+            gap_max: Default::default(),
+            streak: (0..engines).map(|_| DFF::default()).collect(),
+            warm: (0..engines).map(|_| DFF::default()).collect(),
+            rstate: Default::default(),
+            csel: Default::default(),
+            cleft: Default::default(),
+            d_valid: Default::default(),
             d_tag: Default::default(),
             d_src: Default::default(),
             d_dst: Default::default(),
             d_len: Default::default(),
             d_op: Default::default(),
             d_alu: Default::default(),
+            s_addr: (0..=engines).map(|_| DFF::default()).collect(),
+            s_beats: (0..=engines).map(|_| DFF::default()).collect(),
             fsel: Default::default(),
-            beats_left: Default::default(),
+            rr: Default::default(),
+            drr: Default::default(),
             wstate: Default::default(),
             wsel: Default::default(),
             free_sel: Default::default(),
             any_free: Default::default(),
+            quiet_sel: Default::default(),
+            any_quiet: Default::default(),
+            next_sel: Default::default(),
+            any_next: Default::default(),
+            dispatch: Default::default(),
+            offer: Default::default(),
+            can_take: signals(engines),
+            unit_room: signals(engines + 1),
+            eligible: signals(engines + 1),
+            unit_hungry: signals(engines + 1),
+            urgent: signals(engines + 1),
+            pick: signals(engines + 1),
+            any_urgent: Default::default(),
+            unit_running: signals(engines + 1),
+            critical: signals(engines + 1),
+            any_critical: Default::default(),
+            data_sel: Default::default(),
+            data_any: Default::default(),
+            data_after: Default::default(),
+            data_room: Default::default(),
+            data_left: Default::default(),
+            data_addr: Default::default(),
+            chunk: Default::default(),
+            desc_ok: Default::default(),
+            want_desc: Default::default(),
+            chan_free: Default::default(),
+            beat_failed: Default::default(),
+            issue: Default::default(),
+            work_queued: Default::default(),
+            starved: signals(engines),
+            n_active: Default::default(),
+            n_starved: Default::default(),
+            gap_next: Default::default(),
             done_sel: Default::default(),
             any_done: Default::default(),
             all_idle: Default::default(),
@@ -312,8 +425,17 @@ impl FpevmCore {
             new_op: Default::default(),
             new_op_alu: Default::default(),
             alu_len: Default::default(),
-            unit_taken: Default::default(),
-            eidx: (0..engines as u64)
+            k_room_alu: Constant::new((MAX_ROOM as u64).into()),
+            k_room_none: Constant::new(0u64.into()),
+            k_one4: Constant::new(1u64.into()),
+            k_one8: Constant::new(1u64.into()),
+            k_zero8: Constant::new(0u64.into()),
+            k_a_active_lo: c8(REG_ACTIVE_LO),
+            k_a_active_hi: c8(REG_ACTIVE_HI),
+            k_a_starved_lo: c8(REG_STARVED_LO),
+            k_a_starved_hi: c8(REG_STARVED_HI),
+            k_a_gap_max: c8(REG_IDLE_GAP_MAX),
+            eidx: (0..=engines as u64)
                 .map(|v| Constant::new(v.into()))
                 .collect(),
             k_alu_sel: Constant::new((engines as u64).into()),
@@ -419,7 +541,13 @@ impl Logic for FpevmCore {
             busy_cycles,
             jobs,
             rd_pending,
-            fstate,
+            active_cycles,
+            starved_cycles,
+            gap_max,
+            rstate,
+            csel,
+            cleft,
+            d_valid,
             d_tag,
             d_src,
             d_dst,
@@ -427,10 +555,23 @@ impl Logic for FpevmCore {
             d_op,
             d_alu,
             fsel,
-            beats_left,
+            rr,
+            drr,
             wstate,
             wsel
         );
+        for e in 0..self._engines {
+            self.streak[e].clock.next = self.clock.val();
+            self.streak[e].d.next = self.streak[e].q.val();
+            self.warm[e].clock.next = self.clock.val();
+            self.warm[e].d.next = self.warm[e].q.val();
+        }
+        for u in 0..(self._engines + 1) {
+            self.s_addr[u].clock.next = self.clock.val();
+            self.s_addr[u].d.next = self.s_addr[u].q.val();
+            self.s_beats[u].clock.next = self.clock.val();
+            self.s_beats[u].d.next = self.s_beats[u].q.val();
+        }
 
         // Descriptor check, in the order of `layout::check_descriptor`.
         self.read_bytes.next = ((bit_cast::<64, 32>(self.d_len.q.val()) + 63) >> 6) << 6;
@@ -463,16 +604,13 @@ impl Logic for FpevmCore {
             self.status_code.next = self.k_st_opcode.val();
         }
 
-        // Engine selection: the lowest free engine and the lowest finished one.
-        self.free_sel.next = self.eidx[0].val();
-        self.any_free.next = false;
+        // Unit inputs, and the lowest finished unit for the writer.
         self.done_sel.next = self.eidx[0].val();
         self.any_done.next = false;
         self.all_idle.next = true;
         for e in 0..self._engines {
             self.engine[e].clock.next = self.clock.val();
             self.engine[e].clear.next = self.resetting.q.val();
-            self.engine[e].start.next = false;
             self.engine[e].job_len.next = self.d_len.q.val();
             self.engine[e].job_tag.next = self.d_tag.q.val();
             self.engine[e].job_dst.next = self.d_dst.q.val();
@@ -480,13 +618,12 @@ impl Logic for FpevmCore {
             self.engine[e].beat_valid.next = false;
             self.engine[e].beat_data.next = self.rd_resp_data.val();
             self.engine[e].ack.next = false;
-            if !self.engine[e].idle.val() {
+            if !self.engine[e].quiet.val() {
                 self.all_idle.next = false;
             }
         }
         self.alu.clock.next = self.clock.val();
         self.alu.clear.next = self.resetting.q.val();
-        self.alu.start.next = false;
         self.alu.job_op.next = self.d_op.q.val();
         self.alu.job_tag.next = self.d_tag.q.val();
         self.alu.job_dst.next = self.d_dst.q.val();
@@ -499,10 +636,6 @@ impl Logic for FpevmCore {
         }
         for e in 0..self._engines {
             // The first hit wins: the lowest index.
-            if self.engine[e].idle.val() && !self.any_free.val() {
-                self.free_sel.next = self.eidx[e].val();
-                self.any_free.next = true;
-            }
             if self.engine[e].done.val()
                 && !self.any_done.val()
                 && ((self.wstate.q.val() == WriteState::Idle)
@@ -561,29 +694,91 @@ impl Logic for FpevmCore {
         }
         self.job_beats.next = (self.d_len.q.val() + 63) >> 6;
 
-        // In `Dispatch` the job is offered to its unit: ALU opcodes to the ALU, the rest to
-        // engine `fsel`. A unit honours `start` only when idle, so `start` is driven from
-        // registers alone and `unit_taken` says whether the offered unit took the job.
+        // Dispatch: the waiting descriptor is offered to its unit (ALU opcodes, also
+        // rejected ones, to the ALU; the rest to engine `fsel`), which takes it when free;
+        // then the unit's input is queued for the read port. A unit is free only when all
+        // its earlier input has arrived, so its queue is empty then.
+        self.offer.next =
+            self.d_valid.q.val() && !self.resetting.q.val() && !self.dma_error.q.val();
         for e in 0..self._engines {
-            if (self.fstate.q.val() == FetchState::Dispatch)
+            self.engine[e].start.next = self.offer.val()
                 && !self.d_alu.q.val()
-                && (self.fsel.q.val() == self.eidx[e].val())
-            {
-                self.engine[e].start.next = true;
-            }
+                && (self.fsel.q.val() == self.eidx[e].val());
         }
-        if (self.fstate.q.val() == FetchState::Dispatch) && self.d_alu.q.val() {
-            self.alu.start.next = true;
-        }
-        self.unit_taken.next = self.alu.idle.val();
-        if !self.d_alu.q.val() {
-            self.unit_taken.next = false;
-            for e in 0..self._engines {
-                if self.fsel.q.val() == self.eidx[e].val() {
-                    self.unit_taken.next = self.engine[e].idle.val();
+        self.alu.start.next = self.offer.val() && self.d_alu.q.val();
+        self.dispatch.next = false;
+        if self.offer.val() {
+            if self.d_alu.q.val() {
+                self.dispatch.next = self.alu.idle.val();
+            } else {
+                for e in 0..self._engines {
+                    if self.fsel.q.val() == self.eidx[e].val() {
+                        self.dispatch.next = self.engine[e].idle.val();
+                    }
                 }
             }
         }
+        if self.dispatch.val() {
+            self.d_valid.d.next = false;
+            if !self.d_alu.q.val() {
+                self.drr.d.next = self.fsel.q.val();
+            }
+            if (self.status_code.val() == self.k_st_ok.val())
+                && (self.d_len.q.val() != self.k_zero32.val())
+            {
+                for u in 0..(self._engines + 1) {
+                    if (self.d_alu.q.val() && (self.eidx[u].val() == self.k_alu_sel.val()))
+                        | (!self.d_alu.q.val() && (self.fsel.q.val() == self.eidx[u].val()))
+                    {
+                        self.s_addr[u].d.next = self.d_src.q.val();
+                        self.s_beats[u].d.next = self.job_beats.val();
+                    }
+                }
+            }
+        }
+
+        // The engine the next Keccak job goes to, registered as `fsel` so that the units'
+        // `start` depends on registers only: the lowest engine with nothing in flight;
+        // else, round robin after the last one given a job, an engine whose input side is
+        // free (its last job is in its permutation, so it finishes within one permutation,
+        // and the one given a job longest ago finishes first). An engine whose input side
+        // empties this cycle counts as free (it is by the time `fsel` offers it a job); the
+        // engine taking a job this cycle is left out.
+        self.quiet_sel.next = self.eidx[0].val();
+        self.any_quiet.next = false;
+        self.next_sel.next = self.eidx[0].val();
+        self.any_next.next = false;
+        self.free_sel.next = self.eidx[0].val();
+        self.any_free.next = false;
+        for e in 0..self._engines {
+            self.can_take[e].next = (self.engine[e].idle.val() | self.engine[e].freeing.val())
+                && !(self.dispatch.val()
+                    && !self.d_alu.q.val()
+                    && (self.fsel.q.val() == self.eidx[e].val()));
+            if self.can_take[e].val() && self.engine[e].quiet.val() && !self.any_quiet.val() {
+                self.quiet_sel.next = self.eidx[e].val();
+                self.any_quiet.next = true;
+            }
+            if self.can_take[e].val() && !self.any_free.val() {
+                self.free_sel.next = self.eidx[e].val();
+                self.any_free.next = true;
+            }
+        }
+        for e in 1..self._engines {
+            if self.can_take[e].val()
+                && !self.any_next.val()
+                && (self.eidx[e].val() > self.drr.q.val())
+            {
+                self.next_sel.next = self.eidx[e].val();
+                self.any_next.next = true;
+            }
+        }
+        if self.any_quiet.val() {
+            self.free_sel.next = self.quiet_sel.val();
+        } else if self.any_next.val() {
+            self.free_sel.next = self.next_sel.val();
+        }
+        self.fsel.d.next = self.free_sel.val();
 
         // The descriptor on the read port has an ALU opcode (registered as `d_alu`, so that
         // the units' `start` depends on registers only).
@@ -597,6 +792,90 @@ impl Logic for FpevmCore {
             | (self.new_op.val() == self.k_op_mulmod.val())
             | (self.new_op.val() == self.k_op_exp.val());
 
+        // The next data request: round robin over the units (engines, then the ALU) after
+        // the last one served, among those with input still to ask for and room for a beat:
+        // first those that lack beats for their next block while their permutation runs
+        // (they stall soonest), then those that lack beats (`hungry`; the ALU always does),
+        // then the rest, so that topping up a buffer never delays a permutation. The unit
+        // whose beats are arriving is left out (its `room` does not count them yet).
+        for e in 0..self._engines {
+            self.unit_room[e].next = self.engine[e].room.val();
+            self.unit_hungry[e].next = self.engine[e].hungry.val();
+            self.unit_running[e].next = self.engine[e].perm_busy.val();
+        }
+        for u in self._engines..(self._engines + 1) {
+            self.unit_room[u].next = self.k_room_alu.val();
+            self.unit_hungry[u].next = true;
+            self.unit_running[u].next = false;
+        }
+        for u in 0..(self._engines + 1) {
+            self.eligible[u].next = (self.s_beats[u].q.val() != self.k_zero32.val())
+                && (self.unit_room[u].val() != self.k_room_none.val())
+                && !((self.rstate.q.val() == ReadState::Data)
+                    && (self.csel.q.val() == self.eidx[u].val()));
+            self.urgent[u].next = self.eligible[u].val() && self.unit_hungry[u].val();
+            self.critical[u].next = self.urgent[u].val() && self.unit_running[u].val();
+        }
+        self.any_urgent.next = false;
+        self.any_critical.next = false;
+        for u in 0..(self._engines + 1) {
+            if self.urgent[u].val() {
+                self.any_urgent.next = true;
+            }
+            if self.critical[u].val() {
+                self.any_critical.next = true;
+            }
+        }
+        for u in 0..(self._engines + 1) {
+            self.pick[u].next = self.eligible[u].val();
+            if self.any_critical.val() {
+                self.pick[u].next = self.critical[u].val();
+            } else if self.any_urgent.val() {
+                self.pick[u].next = self.urgent[u].val();
+            }
+        }
+        self.data_sel.next = self.eidx[0].val();
+        self.data_any.next = false;
+        self.data_after.next = false;
+        for u in 1..(self._engines + 1) {
+            if self.pick[u].val()
+                && !self.data_after.val()
+                && (self.eidx[u].val() > self.rr.q.val())
+            {
+                self.data_sel.next = self.eidx[u].val();
+                self.data_after.next = true;
+                self.data_any.next = true;
+            }
+        }
+        for u in 0..(self._engines + 1) {
+            if self.pick[u].val() && !self.data_any.val() {
+                self.data_sel.next = self.eidx[u].val();
+                self.data_any.next = true;
+            }
+        }
+        self.data_room.next = self.unit_room[0].val();
+        self.data_left.next = self.s_beats[0].q.val();
+        self.data_addr.next = self.s_addr[0].q.val();
+        for u in 0..(self._engines + 1) {
+            if self.data_sel.val() == self.eidx[u].val() {
+                self.data_room.next = self.unit_room[u].val();
+                self.data_left.next = self.s_beats[u].q.val();
+                self.data_addr.next = self.s_addr[u].q.val();
+            }
+        }
+        self.chunk.next = self.data_room.val();
+        if self.data_left.val() < bit_cast::<32, 4>(self.data_room.val()) {
+            self.chunk.next = self.data_left.val().get_bits::<4>(0);
+        }
+
+        // A descriptor may be asked for when none waits (or the waiting one is dispatched
+        // now) and none is on its way. It goes first while a unit is free to take it.
+        self.desc_ok.next = self.fetch_next.val()
+            && (!self.d_valid.q.val() | self.dispatch.val())
+            && (self.rstate.q.val() != ReadState::Desc);
+        self.want_desc.next = self.desc_ok.val()
+            && ((self.any_free.val() | self.alu.idle.val()) | !self.data_any.val());
+
         // DMA read port defaults.
         self.rd_req_valid.next = false;
         self.rd_req_addr.next = self.sq_slot.val();
@@ -604,92 +883,85 @@ impl Logic for FpevmCore {
         self.rd_resp_ready.next = false;
         self.rd_take.next = false;
 
-        // Fetcher.
-        match self.fstate.q.val() {
-            FetchState::Idle => {
-                if self.fetch_next.val() {
-                    self.rd_req_valid.next = true;
-                    if self.rd_req_ready.val() {
-                        self.fstate.d.next = FetchState::DescWait;
-                    }
+        // Beats of the request in flight.
+        if self.rstate.q.val() == ReadState::Desc {
+            self.rd_resp_ready.next = true;
+            // A descriptor arriving after a DMA error is not taken from the ring.
+            if self.rd_resp_valid.val()
+                && !self.resetting.q.val()
+                && !self.dma_error.q.val()
+                && !self.rd_resp_error.val()
+            {
+                self.d_valid.d.next = true;
+                self.d_tag.d.next = self.rd_resp_data.val().get_bits::<64>(0);
+                self.d_src.d.next = self.rd_resp_data.val().get_bits::<64>(64);
+                self.d_dst.d.next = self.rd_resp_data.val().get_bits::<64>(128);
+                self.d_len.d.next = self.rd_resp_data.val().get_bits::<32>(192);
+                self.d_op.d.next = self.rd_resp_data.val().get_bits::<8>(224);
+                self.d_alu.d.next = self.new_op_alu.val();
+                self.sq_tail.d.next = self.sq_tail.q.val() + 1;
+            }
+        }
+        if self.rstate.q.val() == ReadState::Data {
+            // An engine is never asked for more beats than its `room`, so it takes each one.
+            self.rd_resp_ready.next = true;
+            for e in 0..self._engines {
+                if self.csel.q.val() == self.eidx[e].val() {
+                    self.engine[e].beat_valid.next = self.rd_resp_valid.val();
                 }
             }
-            FetchState::DescWait => {
-                self.rd_resp_ready.next = true;
-                if self.rd_resp_valid.val() {
-                    self.d_tag.d.next = self.rd_resp_data.val().get_bits::<64>(0);
-                    self.d_src.d.next = self.rd_resp_data.val().get_bits::<64>(64);
-                    self.d_dst.d.next = self.rd_resp_data.val().get_bits::<64>(128);
-                    self.d_len.d.next = self.rd_resp_data.val().get_bits::<32>(192);
-                    self.d_op.d.next = self.rd_resp_data.val().get_bits::<8>(224);
-                    self.d_alu.d.next = self.new_op_alu.val();
-                    self.fsel.d.next = self.free_sel.val();
-                    self.sq_tail.d.next = self.sq_tail.q.val() + 1;
-                    self.fstate.d.next = FetchState::Dispatch;
-                }
+            if self.csel.q.val() == self.k_alu_sel.val() {
+                self.alu.beat_valid.next = self.rd_resp_valid.val();
+                self.rd_resp_ready.next = self.alu.beat_ready.val();
             }
-            FetchState::Dispatch => {
-                // The unit offered the job (see `unit_taken`) takes it when idle; until
-                // then `fsel` follows the lowest free engine.
-                if self.d_alu.q.val() {
-                    self.fsel.d.next = self.k_alu_sel.val();
-                } else if !self.unit_taken.val() {
-                    self.fsel.d.next = self.free_sel.val();
-                }
-                self.beats_left.d.next = self.job_beats.val();
-                if self.unit_taken.val() {
-                    if (self.status_code.val() == self.k_st_ok.val())
-                        && (self.d_len.q.val() != self.k_zero32.val())
-                    {
-                        self.rd_req_valid.next = true;
-                        self.rd_req_addr.next = self.d_src.q.val();
-                        self.rd_req_beats.next = self.job_beats.val();
-                        if self.rd_req_ready.val() {
-                            self.fstate.d.next = FetchState::Data;
-                        } else {
-                            self.fstate.d.next = FetchState::DataReq;
-                        }
-                    } else {
-                        self.fstate.d.next = FetchState::Idle;
-                    }
-                }
+            if self.rd_resp_valid.val() && self.rd_resp_ready.val() {
+                self.cleft.d.next = self.cleft.q.val() - self.k_one4.val();
             }
-            FetchState::DataReq => {
-                self.rd_req_valid.next = true;
-                self.rd_req_addr.next = self.d_src.q.val();
-                self.rd_req_beats.next = self.beats_left.q.val();
+        }
+
+        // The next request, in the cycle the port is free: its last beat is taken now.
+        self.chan_free.next = self.rstate.q.val() == ReadState::Idle;
+        if self.rd_resp_valid.val()
+            && self.rd_resp_ready.val()
+            && ((self.rstate.q.val() == ReadState::Desc)
+                | ((self.rstate.q.val() == ReadState::Data)
+                    && (self.cleft.q.val() == self.k_one4.val())))
+        {
+            self.chan_free.next = true;
+        }
+        // No request goes out with a failed beat (the DMA error stops the core from then on).
+        self.beat_failed.next = self.rd_resp_valid.val() && self.rd_resp_error.val();
+        if self.chan_free.val() {
+            self.rstate.d.next = ReadState::Idle;
+        }
+        self.issue.next = self.chan_free.val()
+            && !self.resetting.q.val()
+            && !self.dma_error.q.val()
+            && !self.beat_failed.val()
+            && (self.desc_ok.val() | self.data_any.val());
+        if self.issue.val() {
+            self.rd_req_valid.next = true;
+            if self.want_desc.val() {
                 if self.rd_req_ready.val() {
-                    self.fstate.d.next = FetchState::Data;
+                    self.rstate.d.next = ReadState::Desc;
                 }
-            }
-            FetchState::Data => {
-                for e in 0..self._engines {
-                    if self.fsel.q.val() == self.eidx[e].val() {
-                        self.engine[e].beat_valid.next = self.rd_resp_valid.val();
-                        self.rd_resp_ready.next = self.engine[e].beat_ready.val();
-                    }
-                }
-                if self.fsel.q.val() == self.k_alu_sel.val() {
-                    self.alu.beat_valid.next = self.rd_resp_valid.val();
-                    self.rd_resp_ready.next = self.alu.beat_ready.val();
-                }
-                if self.rd_resp_valid.val() && self.rd_resp_ready.val() {
-                    self.beats_left.d.next = self.beats_left.q.val() - 1;
-                    if self.beats_left.q.val() == self.k_one32.val() {
-                        // The last beat: ask for the next descriptor in the same cycle.
-                        self.fstate.d.next = FetchState::Idle;
-                        if self.fetch_next.val() {
-                            self.rd_req_valid.next = true;
-                            self.rd_req_addr.next = self.sq_slot.val();
-                            if self.rd_req_ready.val() {
-                                self.fstate.d.next = FetchState::DescWait;
-                            }
+            } else {
+                self.rd_req_addr.next = self.data_addr.val();
+                self.rd_req_beats.next = bit_cast::<32, 4>(self.chunk.val());
+                if self.rd_req_ready.val() {
+                    self.rstate.d.next = ReadState::Data;
+                    self.csel.d.next = self.data_sel.val();
+                    self.cleft.d.next = self.chunk.val();
+                    self.rr.d.next = self.data_sel.val();
+                    for u in 0..(self._engines + 1) {
+                        if self.data_sel.val() == self.eidx[u].val() {
+                            self.s_addr[u].d.next =
+                                self.s_addr[u].q.val() + (bit_cast::<64, 4>(self.chunk.val()) << 6);
+                            self.s_beats[u].d.next =
+                                self.s_beats[u].q.val() - bit_cast::<32, 4>(self.chunk.val());
                         }
                     }
                 }
-            }
-            _ => {
-                self.fstate.d.next = FetchState::Idle;
             }
         }
 
@@ -808,13 +1080,60 @@ impl Logic for FpevmCore {
 
         // Counters.
         self.cycles.d.next = self.cycles.q.val() + 1;
-        self.busy.next = (self.fstate.q.val() != FetchState::Idle)
+        self.busy.next = (self.rstate.q.val() != ReadState::Idle)
+            | self.d_valid.q.val()
             | (self.wstate.q.val() != WriteState::Idle)
             | !self.all_idle.val()
             | (self.sq_head.q.val() != self.sq_tail.q.val());
         if self.busy.val() {
             self.busy_cycles.d.next = self.busy_cycles.q.val() + 1;
         }
+
+        // Engine utilization. Work is queued while descriptors are pending (or a Keccak one
+        // waits for an engine) and the core may fetch. An engine is starved in a cycle its
+        // permutation does not run although it has a job on its input side or work is
+        // queued. A run of starved cycles between two permutations of one engine is a gap;
+        // `gap_max` keeps the longest (the first job after the engine had nothing to do does
+        // not end a gap, nor does work running out).
+        self.work_queued.next = self.enable.q.val()
+            && !self.config_error.q.val()
+            && !self.dma_error.q.val()
+            && !self.resetting.q.val()
+            && ((self.sq_head.q.val() != self.sq_tail.q.val())
+                | (self.d_valid.q.val() && !self.d_alu.q.val()));
+        self.n_active.next = self.k_zero8.val();
+        self.n_starved.next = self.k_zero8.val();
+        self.gap_next.next = self.gap_max.q.val();
+        for e in 0..self._engines {
+            self.starved[e].next = !self.engine[e].permuting.val()
+                && (!self.engine[e].idle.val() | self.work_queued.val());
+            if self.engine[e].permuting.val() {
+                self.n_active.next = self.n_active.val() + self.k_one8.val();
+                self.streak[e].d.next = self.k_zero32.val();
+                self.warm[e].d.next = true;
+                if self.engine[e].perm_start.val()
+                    && self.warm[e].q.val()
+                    && (self.streak[e].q.val() > self.gap_next.val())
+                {
+                    self.gap_next.next = self.streak[e].q.val();
+                }
+            } else if self.starved[e].val() {
+                self.n_starved.next = self.n_starved.val() + self.k_one8.val();
+                self.streak[e].d.next = self.streak[e].q.val() + self.k_one32.val();
+            } else {
+                self.streak[e].d.next = self.k_zero32.val();
+                self.warm[e].d.next = false;
+            }
+            if self.resetting.q.val() {
+                self.streak[e].d.next = self.k_zero32.val();
+                self.warm[e].d.next = false;
+            }
+        }
+        self.gap_max.d.next = self.gap_next.val();
+        self.active_cycles.d.next =
+            self.active_cycles.q.val() + bit_cast::<64, 8>(self.n_active.val());
+        self.starved_cycles.d.next =
+            self.starved_cycles.q.val() + bit_cast::<64, 8>(self.n_starved.val());
 
         // Register reads.
         self.reg_rdata.next = self.k_zero32.val();
@@ -900,6 +1219,21 @@ impl Logic for FpevmCore {
         if self.reg_addr.val() == self.k_a_alus.val() {
             self.reg_rdata.next = self.k_alus.val();
         }
+        if self.reg_addr.val() == self.k_a_active_lo.val() {
+            self.reg_rdata.next = self.active_cycles.q.val().get_bits::<32>(0);
+        }
+        if self.reg_addr.val() == self.k_a_active_hi.val() {
+            self.reg_rdata.next = self.active_cycles.q.val().get_bits::<32>(32);
+        }
+        if self.reg_addr.val() == self.k_a_starved_lo.val() {
+            self.reg_rdata.next = self.starved_cycles.q.val().get_bits::<32>(0);
+        }
+        if self.reg_addr.val() == self.k_a_starved_hi.val() {
+            self.reg_rdata.next = self.starved_cycles.q.val().get_bits::<32>(32);
+        }
+        if self.reg_addr.val() == self.k_a_gap_max.val() {
+            self.reg_rdata.next = self.gap_max.q.val();
+        }
 
         // Register writes.
         if self.reg_wr.val() {
@@ -950,12 +1284,19 @@ impl Logic for FpevmCore {
             if self.reg_addr.val() == self.k_a_cq_head.val() {
                 self.cq_head.d.next = self.reg_wdata.val();
             }
+            if self.reg_addr.val() == self.k_a_gap_max.val() {
+                self.gap_max.d.next = self.k_zero32.val();
+            }
         }
 
         // Soft reset: drop the fetcher's and writer's work, drain the reads in flight,
         // then clear indexes, errors and enable.
         if self.resetting.q.val() {
-            self.fstate.d.next = FetchState::Idle;
+            self.rstate.d.next = ReadState::Idle;
+            self.d_valid.d.next = false;
+            for u in 0..(self._engines + 1) {
+                self.s_beats[u].d.next = self.k_zero32.val();
+            }
             self.wstate.d.next = WriteState::Idle;
             self.wr_valid.next = false;
             if self.rd_pending.q.val() == self.k_zero32.val() {

@@ -122,6 +122,21 @@ pub const REG_ENGINES: u32 = 0x5C;
 pub const REG_ROUNDS: u32 = 0x60;
 /// RO: number of 256-bit ALUs (0 when the core has none and ALU opcodes are refused).
 pub const REG_ALUS: u32 = 0x64;
+/// RO counter: engine-cycles with a permutation running (one per engine per cycle),
+/// bits 31:0. Over `E * REG_BUSY` it is the engines' utilization.
+pub const REG_ACTIVE_LO: u32 = 0x68;
+/// RO counter: engine-cycles with a permutation running, bits 63:32.
+pub const REG_ACTIVE_HI: u32 = 0x6C;
+/// RO counter: engine-cycles an engine's permutation stood still although the engine had a
+/// job on its input side or descriptors were pending (and the core was enabled, without a
+/// sticky error), bits 31:0.
+pub const REG_STARVED_LO: u32 = 0x70;
+/// RO counter: starved engine-cycles, bits 63:32.
+pub const REG_STARVED_HI: u32 = 0x74;
+/// RW: the longest run of starved cycles of one engine between two of its permutations
+/// (between jobs, or between the blocks of one job); a run that ends because work ran out
+/// does not count. Writing any value clears it.
+pub const REG_IDLE_GAP_MAX: u32 = 0x78;
 
 /// CONTROL bit 0: fetch and run descriptors. Clearing it pauses fetching; jobs already
 /// fetched still complete.

@@ -41,7 +41,11 @@ fn bench_keccak_measures_the_default_core() {
         .filter_map(|o| o["input_bytes"].as_u64())
         .collect();
     lengths.sort_unstable();
-    assert_eq!(lengths, [32, 136], "one line per input length: {stdout}");
+    assert_eq!(
+        lengths,
+        [32, 136, 1024],
+        "one line per input length: {stdout}"
+    );
     for line in &sim {
         assert_eq!(line["engines"], 4, "{line}");
         assert_eq!(line["rounds_per_clock"], 2, "{line}");
@@ -54,6 +58,13 @@ fn bench_keccak_measures_the_default_core() {
         assert!(jobs_per_cycle > 0.0, "{line}");
         // Four engines finish at most four permutations per 12 cycles.
         assert!(jobs_per_cycle <= 4.0 / 12.0 + 1e-9, "{line}");
+        // Back to back, every engine starts its next permutation at most one cycle after the
+        // last one ended, and the engines permute nearly all the time the core is busy.
+        let gap = line["max_idle_cycles_between_jobs"].as_u64().expect("gap");
+        assert!(gap <= 1, "{line}");
+        let utilization = line["engine_utilization"].as_f64().expect("utilization");
+        assert!(utilization > 0.8 && utilization <= 1.0, "{line}");
+        assert!(line["starved_cycles_per_job"].as_f64().is_some(), "{line}");
         let projected = line["projected_hashes_per_s"].as_f64().expect("projected");
         assert!(
             (projected - jobs_per_cycle * 250e6).abs() <= 1e-6 * projected,

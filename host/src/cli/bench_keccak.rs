@@ -7,6 +7,11 @@
 //!   core, never computed from the configuration;
 //! - `jobs_per_cycle`: `--jobs` back-to-back jobs of one length, submitted through the driver
 //!   in batches as large as the ring, `REG_JOBS` delta over `REG_BUSY` delta;
+//! - `engine_utilization`: the engines' permuting cycles (`REG_ACTIVE` delta) over
+//!   `engines * REG_BUSY` delta; `starved_cycles_per_job`: engine-cycles without a
+//!   permutation while work was queued (`REG_STARVED` delta) per job; and
+//!   `max_idle_cycles_between_jobs`: the longest run of such cycles of one engine between two
+//!   of its permutations (`REG_IDLE_GAP_MAX`, cleared before each length);
 //! - `projected_hashes_per_s`: that rate at F1's 250 MHz clock, and its ratio to
 //!   `keccak256` over the same inputs on one CPU thread, measured in the same run.
 //!
@@ -25,9 +30,9 @@ use serde::Serialize;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// Input lengths of the throughput lines: a 32-byte word (a storage slot, an address key) and
-/// one full Keccak block.
-const LENGTHS: [usize; 2] = [32, RATE_BYTES];
+/// Input lengths of the throughput lines: a 32-byte word (a storage slot, an address key), one
+/// full Keccak block (two permutations with the padding block), and 1 KiB (eight).
+const LENGTHS: [usize; 3] = [32, RATE_BYTES, 1024];
 /// Entries in each ring (and so the jobs per batch) for the throughput measurements.
 const RING_SIZE: u32 = 1024;
 /// Least wall time of each CPU-side timing.
@@ -386,6 +391,13 @@ mod sim {
         cycles_per_permutation: f64,
         /// Completed jobs per busy cycle, back to back.
         jobs_per_cycle: f64,
+        /// Engine-cycles permuting over engines x busy cycles.
+        engine_utilization: f64,
+        /// Engine-cycles without a permutation while work was queued, per job.
+        starved_cycles_per_job: f64,
+        /// The longest run of idle cycles of one engine between two of its permutations
+        /// while work was queued.
+        max_idle_cycles_between_jobs: u32,
         /// `jobs_per_cycle` at 250 MHz.
         projected_hashes_per_s: f64,
         /// `keccak256` on one thread of this machine, same inputs.
@@ -432,14 +444,28 @@ mod sim {
         (u64::from(h) << 32) | u64::from(l)
     }
 
-    /// `(busy cycles, completed jobs)` once the core has nothing in flight.
-    fn counters(driver: &mut Driver<SimDevice>) -> Result<(u64, u64), String> {
+    /// The core's counters, read once it has nothing in flight.
+    #[derive(Clone, Copy, Debug, Default)]
+    struct Counters {
+        busy: u64,
+        jobs: u64,
+        active: u64,
+        starved: u64,
+        /// `REG_IDLE_GAP_MAX` (not a running count: cleared by [`run`] before its jobs).
+        gap_max: u32,
+    }
+
+    fn counters(driver: &mut Driver<SimDevice>) -> Result<Counters, String> {
         let t = driver.transport_mut();
         for _ in 0..100_000 {
             if t.read_reg(layout::REG_STATUS) & layout::STATUS_BIT_BUSY == 0 {
-                let busy = read64(t, layout::REG_BUSY_LO, layout::REG_BUSY_HI);
-                let jobs = read64(t, layout::REG_JOBS_LO, layout::REG_JOBS_HI);
-                return Ok((busy, jobs));
+                return Ok(Counters {
+                    busy: read64(t, layout::REG_BUSY_LO, layout::REG_BUSY_HI),
+                    jobs: read64(t, layout::REG_JOBS_LO, layout::REG_JOBS_HI),
+                    active: read64(t, layout::REG_ACTIVE_LO, layout::REG_ACTIVE_HI),
+                    starved: read64(t, layout::REG_STARVED_LO, layout::REG_STARVED_HI),
+                    gap_max: t.read_reg(layout::REG_IDLE_GAP_MAX),
+                });
             }
             t.advance(8);
         }
@@ -447,33 +473,45 @@ mod sim {
     }
 
     /// Runs `inputs` through the driver in batches of at most the ring size, checks every
-    /// digest, and returns the `(busy cycles, completed jobs)` it took on an idle core.
-    fn run(driver: &mut Driver<SimDevice>, inputs: &[&[u8]]) -> Result<(u64, u64), String> {
-        let (busy0, jobs0) = counters(driver)?;
+    /// digest, and returns what the counters counted for them on an idle core (busy cycles,
+    /// completed jobs, active and starved engine-cycles, the longest idle gap).
+    fn run(driver: &mut Driver<SimDevice>, inputs: &[&[u8]]) -> Result<Counters, String> {
+        let before = counters(driver)?;
+        driver
+            .transport_mut()
+            .write_reg(layout::REG_IDLE_GAP_MAX, 0);
         for chunk in inputs.chunks(RING_SIZE as usize) {
             let digests = driver.keccak_batch(chunk).map_err(|e| e.to_string())?;
             verify(chunk, &digests)?;
         }
-        let (busy1, jobs1) = counters(driver)?;
-        let (busy, jobs) = (busy1.wrapping_sub(busy0), jobs1.wrapping_sub(jobs0));
-        if jobs != inputs.len() as u64 {
+        let after = counters(driver)?;
+        let delta = Counters {
+            busy: after.busy.wrapping_sub(before.busy),
+            jobs: after.jobs.wrapping_sub(before.jobs),
+            active: after.active.wrapping_sub(before.active),
+            starved: after.starved.wrapping_sub(before.starved),
+            gap_max: after.gap_max,
+        };
+        if delta.jobs != inputs.len() as u64 {
             return Err(format!(
-                "JOBS counted {jobs} completions for {} jobs",
+                "JOBS counted {} completions for {} jobs",
+                delta.jobs,
                 inputs.len()
             ));
         }
-        if busy == 0 {
+        if delta.busy == 0 {
             return Err("BUSY counted no cycle".into());
         }
-        Ok((busy, jobs))
+        Ok(delta)
     }
 
     /// Opens a core of `config` with a driver whose ring and arena fit the measurements, and
     /// checks that the core reports that configuration.
     fn open(config: Config, jobs: usize) -> Result<Driver<SimDevice>, String> {
         let batch = jobs.min(RING_SIZE as usize);
+        let longest = LENGTHS.iter().copied().max().unwrap_or(RATE_BYTES);
         let arena =
-            (batch * RATE_BYTES.next_multiple_of(ENTRY_BYTES)).max((EXTRA_BLOCKS + 1) * RATE_BYTES);
+            (batch * longest.next_multiple_of(ENTRY_BYTES)).max((EXTRA_BLOCKS + 1) * RATE_BYTES);
         let driver_config = DriverConfig {
             ring_size: RING_SIZE,
             max_input_bytes: arena,
@@ -500,8 +538,8 @@ mod sim {
     fn cycles_per_permutation(driver: &mut Driver<SimDevice>) -> Result<f64, String> {
         let short = make_inputs(1, RATE_BYTES, 1);
         let long = make_inputs(1, (EXTRA_BLOCKS + 1) * RATE_BYTES, 2);
-        let (short_busy, _) = run(driver, &refs(&short))?;
-        let (long_busy, _) = run(driver, &refs(&long))?;
+        let short_busy = run(driver, &refs(&short))?.busy;
+        let long_busy = run(driver, &refs(&long))?.busy;
         Ok((long_busy as f64 - short_busy as f64) / EXTRA_BLOCKS as f64)
     }
 
@@ -535,14 +573,18 @@ mod sim {
                     }
                 };
             for ((input_bytes, inputs), &(_, cpu_hashes_per_s)) in inputs.iter().zip(cpu) {
-                let (busy, jobs) = match run(&mut driver, &refs(inputs)) {
-                    Ok(counts) => counts,
+                let counted = match run(&mut driver, &refs(inputs)) {
+                    Ok(counted) => counted,
                     Err(error) => {
                         out.fail(fail(config, Some(*input_bytes), error));
                         continue;
                     }
                 };
-                let jobs_per_cycle = jobs as f64 / busy as f64;
+                let jobs_per_cycle = counted.jobs as f64 / counted.busy as f64;
+                let engine_utilization =
+                    counted.active as f64 / (config.engines as u64 * counted.busy) as f64;
+                let starved_cycles_per_job = counted.starved as f64 / counted.jobs as f64;
+                let max_idle_cycles_between_jobs = counted.gap_max;
                 let projected_hashes_per_s = jobs_per_cycle * CLOCK_HZ;
                 let ratio = projected_hashes_per_s / cpu_hashes_per_s.max(f64::MIN_POSITIVE);
                 let line = SimLine {
@@ -553,17 +595,23 @@ mod sim {
                     jobs: inputs.len(),
                     cycles_per_permutation,
                     jobs_per_cycle,
+                    engine_utilization,
+                    starved_cycles_per_job,
+                    max_idle_cycles_between_jobs,
                     projected_hashes_per_s,
                     cpu_hashes_per_s,
                     ratio,
                 };
                 let text = format!(
-                    "sim {:>2}x{:<2} input {:>3} B  {:>6.2} cycles/permutation  {:>7.4} jobs/cycle  projected {:>8.2} M hashes/s @ 250 MHz  cpu {:>7.2} M hashes/s  ratio {:>6.2}",
+                    "sim {:>2}x{:<2} input {:>4} B  {:>6.2} cycles/permutation  {:>7.4} jobs/cycle  engines {:>5.1}% busy  max idle gap {} cycles  {:>5.2} starved engine-cycles/job  projected {:>8.2} M hashes/s @ 250 MHz  cpu {:>7.2} M hashes/s  ratio {:>6.2}",
                     config.engines,
                     config.rounds,
                     input_bytes,
                     cycles_per_permutation,
                     jobs_per_cycle,
+                    100.0 * engine_utilization,
+                    max_idle_cycles_between_jobs,
+                    starved_cycles_per_job,
                     projected_hashes_per_s / 1e6,
                     cpu_hashes_per_s / 1e6,
                     ratio
