@@ -2,12 +2,10 @@
 //! transaction's last execution is validated, in the canonical form the sequential path gives.
 
 use super::credit::apply_credit;
-use super::location::{Location, TxIdx, Written};
+use super::location::{address_hash, Location, TxIdx, Written};
 use super::mv_memory::{BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
 use crate::output::{AccountChange, AccountState, StateChanges};
-use crate::state::{
-    address_order_key, canonical_change, canonicalize, overlay, sort_accounts, FromDb,
-};
+use crate::state::{address_order_key, canonical_change, canonicalize, overlay, FromDb};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, B256, U256};
@@ -55,40 +53,62 @@ fn final_account(
     Ok((value, wiped))
 }
 
-/// The final part of every location of `table` written below `upto`, ordered by address.
-fn table_parts(
-    table: &Table,
+/// Parts dealt by account into buckets: bucket `b` holds the accounts one worker combines.
+type Buckets = Vec<Vec<(Address, Part)>>;
+
+/// The final part of every location of `tables` written below `upto`, dealt into `buckets`
+/// buckets by account.
+fn collect_parts<'t>(
+    tables: impl Iterator<Item = std::sync::MutexGuard<'t, Table>>,
     base: &dyn BaseState,
     upto: TxIdx,
     spec: SpecId,
-) -> Result<Vec<(Address, Part)>, String> {
-    let mut parts = Vec::new();
-    for slot in table.iter() {
-        let Some((idx, last)) = slot.entries.below(upto).next_back() else {
-            continue;
-        };
-        let part = match (slot.location, last) {
-            (Location::Account(a), _) => {
-                let (info, wipe) = final_account(slot, a, base, upto, spec)?;
-                (a, Part::Account(info, wipe, slot.original))
-            }
-            (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
-            (Location::Storage(a, key), Entry::Data(Written::Storage(v))) => {
-                (a, Part::Slot(key, *idx, *v, slot.original))
-            }
-            (Location::Storage(..), _) => {
-                return Err("a storage location holds no storage value".into())
-            }
-        };
-        parts.push(part);
+    buckets: usize,
+) -> Result<Buckets, String> {
+    let mut out: Buckets = (0..buckets).map(|_| Vec::new()).collect();
+    for table in tables {
+        for slot in table.iter() {
+            let Some((idx, last)) = slot.entries.below(upto).next_back() else {
+                continue;
+            };
+            let part = match (slot.location, last) {
+                (Location::Account(a), _) => {
+                    let (info, wipe) = final_account(slot, a, base, upto, spec)?;
+                    (a, Part::Account(info, wipe, slot.original))
+                }
+                (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
+                (Location::Storage(a, key), Entry::Data(Written::Storage(v))) => {
+                    (a, Part::Slot(key, *idx, *v, slot.original))
+                }
+                (Location::Storage(..), _) => {
+                    return Err("a storage location holds no storage value".into())
+                }
+            };
+            out[address_hash(&part.0) as usize % buckets].push(part);
+        }
     }
-    parts.sort_unstable_by_key(|(a, _)| address_order_key(a));
-    Ok(parts)
+    Ok(out)
+}
+
+/// Runs `f(0..n)` at once, `f(0)` on the caller's thread and the rest on the lanes' pool.
+fn on_workers<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let mut results: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    let f = &f;
+    rayon::in_place_scope(|scope| {
+        let (first, rest) = results.split_at_mut(1);
+        for (i, result) in rest.iter_mut().enumerate() {
+            scope.spawn(move |_| *result = Some(f(i + 1)));
+        }
+        first[0] = Some(f(0));
+    });
+    // Every spawned task finished before the scope returned.
+    results.into_iter().flatten().collect()
 }
 
 /// What one extraction worker produced.
 #[derive(Default)]
 struct WorkerOutput {
+    /// Canonical changes, ordered by address.
     canonical: Vec<(Address, AccountChange)>,
     code_hashes: Vec<B256>,
     /// Accounts the pre-block phase changed too: raw, to be combined with it.
@@ -96,23 +116,24 @@ struct WorkerOutput {
 }
 
 impl MvMemory {
-    /// The accounts of one table: each account's parts combined, then put in canonical form
-    /// against its value before the block (cached in the memory when a lane read it).
-    fn table_changes<DB: DatabaseRef>(
+    /// The accounts of one bucket: each account's parts (from every collector) combined, then
+    /// put in canonical form against its value before the block (cached in the memory when a
+    /// lane read it).
+    fn bucket_changes<DB: DatabaseRef>(
         &self,
-        table: &Table,
+        parts: Vec<&(Address, Part)>,
         base: &dyn BaseState,
         db: &DB,
         earlier: &StateChanges,
-        upto: TxIdx,
-        out: &mut WorkerOutput,
-    ) -> Result<(), String> {
-        let parts = table_parts(table, base, upto, self.spec)?;
+    ) -> Result<WorkerOutput, String> {
+        let mut parts = parts;
+        parts.sort_unstable_by_key(|(a, _)| address_order_key(a));
+        let mut out = WorkerOutput::default();
         for group in parts.chunk_by(|(a, _), (b, _)| a == b) {
             let address = group[0].0;
             let (mut info, mut wipe, mut original) = (None, None, Original::Unknown);
             let mut slots = Vec::new();
-            for (_, part) in group {
+            for (_, part) in group.iter().copied() {
                 match part {
                     Part::Account(value, credit_wipe, before) => {
                         info = Some(*value);
@@ -126,11 +147,9 @@ impl MvMemory {
                 }
             }
             if matches!(original, Original::Unknown) {
-                if let Some(slot) = table.find(Location::Account(address).table_hash(), |s| {
-                    s.location == Location::Account(address)
-                }) {
-                    original = slot.original;
-                }
+                original = self.find_slot(Location::Account(address), |slot| {
+                    slot.map_or(Original::Unknown, |s| s.original)
+                });
             }
             let original = match original {
                 Original::Account(value) => value,
@@ -174,30 +193,13 @@ impl MvMemory {
                 out.canonical.push((address, change));
             }
         }
-        Ok(())
-    }
-
-    /// The canonical changes of the accounts in shards `range`.
-    fn worker_changes<DB: DatabaseRef>(
-        &self,
-        range: std::ops::Range<usize>,
-        base: &dyn BaseState,
-        db: &DB,
-        earlier: &StateChanges,
-        upto: TxIdx,
-    ) -> Result<WorkerOutput, String> {
-        let mut out = WorkerOutput::default();
-        for table in self.tables(range) {
-            self.table_changes(&table, base, db, earlier, upto, &mut out)?;
-        }
-        sort_accounts(&mut out.canonical);
         Ok(out)
     }
 
     /// The state changes of transactions below `upto` in canonical form, from their final
     /// entries (each executed and validated) over `base`, after the `earlier` raw changes (the
-    /// pre-block system call), compared with the pre-block state `db`. The accounts are split
-    /// between `workers` threads.
+    /// pre-block system call), compared with the pre-block state `db`. `workers` threads
+    /// collect the parts of the locations shard by shard, then combine them account by account.
     pub fn final_changes<DB: DatabaseRef + Sync>(
         &self,
         base: &(dyn BaseState + Sync),
@@ -209,20 +211,15 @@ impl MvMemory {
         let workers = workers.clamp(1, SHARDS);
         let chunk = SHARDS.div_ceil(workers);
         let range = |w: usize| (w * chunk).min(SHARDS)..((w + 1) * chunk).min(SHARDS);
+        let collected = on_workers(workers, |w| {
+            collect_parts(self.tables(range(w)), base, upto, self.spec, workers)
+        })
+        .into_iter()
+        .collect::<Result<Vec<Buckets>, String>>()?;
         let earlier_ref = &earlier;
-        let outputs: Vec<Result<WorkerOutput, String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (1..workers)
-                .map(|w| {
-                    scope.spawn(move || self.worker_changes(range(w), base, db, earlier_ref, upto))
-                })
-                .collect();
-            let mut outputs = vec![self.worker_changes(range(0), base, db, earlier_ref, upto)];
-            outputs.extend(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err("a worker panicked".into()))),
-            );
-            outputs
+        let outputs = on_workers(workers, |b| {
+            let parts = collected.iter().flat_map(|buckets| &buckets[b]).collect();
+            self.bucket_changes(parts, base, db, earlier_ref)
         });
         let codes = self.codes();
         let mut accounts = Vec::new();

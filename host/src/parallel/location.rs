@@ -19,15 +19,6 @@ pub enum Location {
     StorageReset(Address),
 }
 
-impl Location {
-    /// The account the location belongs to.
-    pub fn address(&self) -> Address {
-        match self {
-            Self::Account(a) | Self::Storage(a, _) | Self::StorageReset(a) => *a,
-        }
-    }
-}
-
 /// Where a lazy credit comes from; both are applied as "touch, then add" (revm's semantics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreditKind {
@@ -99,6 +90,16 @@ pub fn address_hash(address: &Address) -> u64 {
 }
 
 impl Location {
+    /// Which table of the multi-version memory holds the location: storage slots spread by
+    /// slot (the slots of one busy token or pool would otherwise share one lock), accounts by
+    /// address.
+    pub fn shard_hash(&self) -> u64 {
+        match self {
+            Self::Storage(..) => self.table_hash(),
+            Self::Account(a) | Self::StorageReset(a) => address_hash(a),
+        }
+    }
+
     /// The hash the multi-version memory's tables use (computed once per access).
     pub fn table_hash(&self) -> u64 {
         match self {

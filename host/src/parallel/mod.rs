@@ -75,12 +75,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         offloader: options.offloader.as_ref(),
     };
     let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 1..lanes {
-            scope.spawn(|| run_lane(&shared));
-        }
-        run_lane(&shared);
-    });
+    run_on_lanes(lanes, || run_lane(&shared));
     let lanes_time = started.elapsed();
     let (executions, aborts) = (
         shared.executions.load(Ordering::Relaxed),
@@ -177,6 +172,28 @@ pub fn execute<DB: DatabaseRef + Sync>(
         elapsed: Default::default(),
     };
     Ok((acc.finish(changes), report))
+}
+
+/// Runs `work` on `lanes` threads at once, the caller's being one of them: the others come from
+/// a pool that lives across blocks, so a block starts no thread. More lanes than the pool has
+/// threads (the forced testing mode) get threads of their own, so that they really interleave.
+fn run_on_lanes(lanes: usize, work: impl Fn() + Sync) {
+    let work = &work;
+    if lanes <= rayon::current_num_threads() + 1 {
+        rayon::in_place_scope(|scope| {
+            for _ in 1..lanes {
+                scope.spawn(move |_| work());
+            }
+            work();
+        });
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 1..lanes {
+                scope.spawn(work);
+            }
+            work();
+        });
+    }
 }
 
 fn sequential<DB: DatabaseRef>(

@@ -7,12 +7,12 @@
 //! [`apply_credit`], so a read value equals the sequential value whenever all entries below `j`
 //! are final.
 //!
-//! Cost: every access hashes its location once and locks one of [`SHARDS`] tables, chosen by
-//! the account, so all locations of an account share a table. Memories are recycled from block
+//! Cost: every access hashes its location and locks one of [`SHARDS`] tables; the slots of
+//! one contract spread over all of them, so lanes working on one token do not queue on a lock. Memories are recycled from block
 //! to block ([`MvMemory::take`]), so a block in steady state allocates almost nothing here.
 
 use super::credit::apply_credit;
-use super::location::{address_hash, Location, Observed, Read, TxIdx, Written};
+use super::location::{Location, Observed, Read, TxIdx, Written};
 use super::padded::Padded;
 use super::versions::VersionList;
 use crate::output::AccountState;
@@ -180,10 +180,10 @@ impl MvMemory {
         }
     }
 
-    /// The table holding every location of `address`.
-    pub(super) fn table_of(&self, address: &Address) -> MutexGuard<'_, Table> {
+    /// The table holding `location`.
+    fn table_of(&self, location: &Location) -> MutexGuard<'_, Table> {
         // High bits pick the shard; the tables index by low bits, so the two stay independent.
-        let index = (address_hash(address) >> 40) as usize % SHARDS;
+        let index = (location.shard_hash() >> 40) as usize % SHARDS;
         lock(&self.shards[index].0)
     }
 
@@ -225,7 +225,7 @@ impl MvMemory {
     /// Runs `f` on `location`'s slot, creating it first when it is missing.
     fn with_slot<R>(&self, location: Location, f: impl FnOnce(&mut Slot) -> R) -> R {
         let hash = location.table_hash();
-        let mut table = self.table_of(&location.address());
+        let mut table = self.table_of(&location);
         let slot = table
             .entry(
                 hash,
@@ -238,9 +238,13 @@ impl MvMemory {
     }
 
     /// Runs `f` on `location`'s slot if it exists.
-    fn find_slot<R>(&self, location: Location, f: impl FnOnce(Option<&mut Slot>) -> R) -> R {
+    pub(super) fn find_slot<R>(
+        &self,
+        location: Location,
+        f: impl FnOnce(Option<&mut Slot>) -> R,
+    ) -> R {
         let hash = location.table_hash();
-        let mut table = self.table_of(&location.address());
+        let mut table = self.table_of(&location);
         f(table.find_mut(hash, |s| s.location == location))
     }
 
