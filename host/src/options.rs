@@ -90,8 +90,10 @@ pub struct ExecOptions {
     pub mode: ExecMode,
     /// Chain id checked against transactions.
     pub chain_id: u64,
-    /// Blocks with fewer transactions run sequentially: too little work to share out. Zero
-    /// forces the parallel path even for one transaction on one lane (for testing).
+    /// Blocks with fewer transactions run sequentially: too little work to share out (so do
+    /// blocks of mostly plain transfers, whose contract calls are too little work for lanes to
+    /// pay; the report says which). Zero forces the parallel path for every block, even one
+    /// transaction on one lane (for testing and comparisons).
     pub min_parallel_txs: usize,
     /// Beacon root, withdrawals and mining rewards of the block.
     pub extras: BlockExtras,

@@ -119,8 +119,11 @@ pub fn run(args: &DemoArgs) -> Result<Tally, String> {
     let (sequential, seq_time) =
         timed(|| execute_block(SpecId::CANCUN, &block, &txs, &state, &sequential_options))?;
     let lanes = options.threads.max(2);
+    // The demo shows the lanes at work even where the cost model would run the block
+    // sequentially (`--min-parallel-txs` sets a threshold again).
     let parallel_options = ExecOptions {
         threads: lanes,
+        min_parallel_txs: args.exec.min_parallel_txs.unwrap_or(0),
         ..options
     };
     let (parallel, par_time) =

@@ -105,7 +105,12 @@ fn check(block: &MainnetBlock, sequential: &[BlockOutput], parallel: &[BlockOutp
 
 /// Runs the command.
 pub fn run(args: &MainnetArgs) -> Result<Tally, String> {
-    let options = args.exec.exec_options()?;
+    let mut options = args.exec.exec_options()?;
+    // The comparison is the point: the lanes run every block, even one the cost model would
+    // give to the sequential path (`--min-parallel-txs` sets a threshold again).
+    if args.exec.min_parallel_txs.is_none() {
+        options.min_parallel_txs = 0;
+    }
     let mut blocks = Vec::new();
     for path in &args.paths {
         blocks.extend(list_blocks(path).map_err(|e| e.to_string())?);

@@ -20,6 +20,34 @@ use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use std::time::Instant;
 
+/// Contract calls below this much gas (limits, capped per transaction) are too little work to
+/// pay for the lanes' bookkeeping.
+const MIN_PARALLEL_CALL_GAS: u64 = 8_000_000;
+
+/// Why a block has too little contract work for parallel lanes to pay, if it has. A transaction
+/// without input is priced as the 21,000-gas transfer it almost always is: the parallel path
+/// costs more per transaction than such a transfer takes, so lanes only pay when contract calls
+/// (estimated by their gas limits, at most 1M each) are most of the block's work.
+fn too_little_call_work(txs: &[TxEnv]) -> Option<String> {
+    const TRANSFER_GAS: u64 = 21_000;
+    let (mut transfers, mut call_gas) = (0u64, 0u64);
+    for tx in txs {
+        if tx.data.is_empty() {
+            transfers += 1;
+        } else {
+            call_gas += tx.gas_limit.min(1_000_000);
+        }
+    }
+    let transfer_gas = transfers * TRANSFER_GAS;
+    (call_gas < MIN_PARALLEL_CALL_GAS || call_gas < transfer_gas).then(|| {
+        format!(
+            "too little contract work for lanes to pay: {transfers} plain transfers, calls with \
+             {call_gas} gas of limits (lanes need at least {MIN_PARALLEL_CALL_GAS}, and more \
+             than the transfers' {transfer_gas})"
+        )
+    })
+}
+
 /// Executes a block's transactions against `db` under `spec` and returns per-transaction
 /// results, receipts and the block's state changes.
 ///
@@ -56,30 +84,37 @@ where
     let cores = crate::options::available_cores();
     let cap = if forced { options.threads } else { cores };
     let lanes = options.threads.min(cap).min(txs.len()).max(1);
-    let (mut output, mut report) =
-        if !forced && (lanes <= 1 || txs.len() < options.min_parallel_txs) {
-            let reason = if options.threads <= 1 {
-                "one lane requested".to_string()
-            } else {
-                format!(
-                    "{} transactions: below the parallel threshold of {}",
-                    txs.len(),
-                    options.min_parallel_txs
-                )
-            };
-            let output = sequential::execute(spec, block_env, txs, db, options)?;
-            (
-                output,
-                ExecReport {
-                    strategy: Strategy::Sequential,
-                    reason,
-                    lanes: 1,
-                    elapsed: Default::default(),
-                },
-            )
+    let too_little = if forced {
+        None
+    } else if lanes <= 1 {
+        Some(if options.threads <= 1 {
+            "one lane requested".to_string()
         } else {
-            crate::parallel::execute(spec, block_env, txs, db, options, lanes)?
-        };
+            "one lane available".to_string()
+        })
+    } else if txs.len() < options.min_parallel_txs {
+        Some(format!(
+            "{} transactions: below the parallel threshold of {}",
+            txs.len(),
+            options.min_parallel_txs
+        ))
+    } else {
+        too_little_call_work(txs)
+    };
+    let (mut output, mut report) = if let Some(reason) = too_little {
+        let output = sequential::execute(spec, block_env, txs, db, options)?;
+        (
+            output,
+            ExecReport {
+                strategy: Strategy::Sequential,
+                reason,
+                lanes: 1,
+                elapsed: Default::default(),
+            },
+        )
+    } else {
+        crate::parallel::execute(spec, block_env, txs, db, options, lanes)?
+    };
     report.elapsed = started.elapsed();
     output.report = report;
     Ok(output)
