@@ -4,7 +4,7 @@
 //! (engines x rounds per clock) with Verilator. [`SimCore`] clocks one model, pokes and
 //! peeks its registers, and serves its DMA ports from a [`DmaMemory`]: read requests are
 //! answered in order, one beat per cycle, after a configurable latency; writes land at once,
-//! byte-enabled; a read request is not taken in a cycle that offers a beat (see
+//! byte-enabled; a read request is taken in any cycle, also one that offers a beat (see
 //! `SimCore::cycle`). Any DMA access outside the memory is refused and counted in
 //! [`DmaStats::violations`] (a correct core never makes one). Device faults are injected on
 //! demand ([`SimCore::inject`], see [`fault`]).
