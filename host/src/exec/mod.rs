@@ -119,3 +119,30 @@ where
     output.report = report;
     Ok(output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revm::primitives::Bytes;
+
+    fn tx(data: &[u8], gas_limit: u64) -> TxEnv {
+        TxEnv {
+            data: Bytes::copy_from_slice(data),
+            gas_limit,
+            ..TxEnv::default()
+        }
+    }
+
+    #[test]
+    fn lanes_run_only_where_contract_calls_are_most_of_the_work() {
+        let transfers = vec![tx(&[], 21_000); 2_000];
+        assert!(too_little_call_work(&transfers).is_some());
+        // 100 calls of 100k gas: 10M of calls, more than 8M but less than 1,000 transfers.
+        let mut mixed = vec![tx(&[1], 100_000); 100];
+        assert!(too_little_call_work(&mixed).is_none());
+        mixed.extend(vec![tx(&[], 21_000); 1_000]);
+        assert!(too_little_call_work(&mixed).is_some());
+        // A huge limit counts as 1M: seven such calls are still too little.
+        assert!(too_little_call_work(&vec![tx(&[1], 30_000_000); 7]).is_some());
+    }
+}
