@@ -17,6 +17,9 @@ const INPUTS: u64 = BASE + 0x10000;
 #[path = "common/keccak.rs"]
 mod keccak;
 use keccak::keccak;
+#[path = "common/rings.rs"]
+mod rings;
+use rings::program_rings;
 
 fn off(addr: u64) -> usize {
     (addr - BASE) as usize
@@ -31,18 +34,8 @@ fn core() -> SimCore {
 }
 
 fn program(core: &mut SimCore) {
-    for (lo, hi, v) in [
-        (REG_SQ_BASE_LO, REG_SQ_BASE_HI, SQ),
-        (REG_CQ_BASE_LO, REG_CQ_BASE_HI, CQ),
-        (REG_WIN_BASE_LO, REG_WIN_BASE_HI, BASE),
-        (REG_WIN_LIMIT_LO, REG_WIN_LIMIT_HI, BASE + MEM as u64),
-    ] {
-        core.write_reg(lo, v as u32);
-        core.write_reg(hi, (v >> 32) as u32);
-    }
-    core.write_reg(REG_RING_SIZE, RING);
     core.memory().bytes()[off(SQ)..off(RESULTS)].fill(0);
-    core.write_reg(REG_CONTROL, CONTROL_ENABLE);
+    program_rings(core, SQ, CQ, RING, BASE, MEM);
 }
 
 fn input(i: usize) -> Vec<u8> {

@@ -10,6 +10,9 @@ use fpevm_sim::{Config, SimCore, SimOptions};
 #[path = "common/keccak.rs"]
 mod keccak;
 use keccak::keccak;
+#[path = "common/rings.rs"]
+mod rings;
+use rings::program_rings;
 
 const BASE: u64 = 0x2_0000_0000;
 const MEM: usize = 1 << 20;
@@ -64,17 +67,7 @@ fn core(config: Config) -> SimCore {
 
 fn core_with(config: Config, options: SimOptions) -> SimCore {
     let mut core = SimCore::new(config, BASE, MEM, options).expect("model");
-    for (lo, hi, v) in [
-        (REG_SQ_BASE_LO, REG_SQ_BASE_HI, SQ),
-        (REG_CQ_BASE_LO, REG_CQ_BASE_HI, CQ),
-        (REG_WIN_BASE_LO, REG_WIN_BASE_HI, BASE),
-        (REG_WIN_LIMIT_LO, REG_WIN_LIMIT_HI, BASE + MEM as u64),
-    ] {
-        core.write_reg(lo, v as u32);
-        core.write_reg(hi, (v >> 32) as u32);
-    }
-    core.write_reg(REG_RING_SIZE, RING);
-    core.write_reg(REG_CONTROL, CONTROL_ENABLE);
+    program_rings(&mut core, SQ, CQ, RING, BASE, MEM);
     core
 }
 
