@@ -4,27 +4,24 @@
 #![cfg(feature = "sim")]
 
 use serde_json::Value;
-use std::process::Command;
+#[path = "common/run_cli.rs"]
+mod run_cli;
+use run_cli::fpevm;
 
 #[test]
 fn bench_keccak_measures_the_default_core() {
-    let out = Command::new(env!("CARGO_BIN_EXE_fpevm"))
-        .args([
-            "bench",
-            "keccak",
-            "--engines",
-            "4",
-            "--rounds-per-clock",
-            "2",
-            "--jobs",
-            "200",
-            "--json",
-        ])
-        .output()
-        .expect("run fpevm");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit status: {stdout}{stderr}");
+    let (success, stdout, stderr) = fpevm(&[
+        "bench",
+        "keccak",
+        "--engines",
+        "4",
+        "--rounds-per-clock",
+        "2",
+        "--jobs",
+        "200",
+        "--json",
+    ]);
+    assert!(success, "exit status: {stdout}{stderr}");
 
     let lines: Vec<&str> = stdout.lines().collect();
     let (summary, results) = lines.split_last().expect("output");
@@ -98,20 +95,15 @@ fn bench_keccak_measures_the_default_core() {
 
 #[test]
 fn bench_keccak_names_the_built_configurations_for_one_that_is_not() {
-    let out = Command::new(env!("CARGO_BIN_EXE_fpevm"))
-        .args([
-            "bench",
-            "keccak",
-            "--engines",
-            "3",
-            "--rounds-per-clock",
-            "5",
-        ])
-        .output()
-        .expect("run fpevm");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "must fail: {stdout}{stderr}");
+    let (success, stdout, stderr) = fpevm(&[
+        "bench",
+        "keccak",
+        "--engines",
+        "3",
+        "--rounds-per-clock",
+        "5",
+    ]);
+    assert!(!success, "must fail: {stdout}{stderr}");
     assert!(stderr.contains("not built"), "{stderr}");
     assert!(stderr.contains("built:"), "names the built ones: {stderr}");
     assert_eq!(

@@ -4,17 +4,14 @@
 #![cfg(feature = "sim")]
 
 use serde_json::Value;
-use std::process::Command;
+#[path = "common/run_cli.rs"]
+mod run_cli;
+use run_cli::fpevm;
 
 #[test]
 fn bench_offload_reports_every_operation() {
-    let out = Command::new(env!("CARGO_BIN_EXE_fpevm"))
-        .args(["bench", "offload", "--json"])
-        .output()
-        .expect("run fpevm");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit status: {stdout}{stderr}");
+    let (success, stdout, stderr) = fpevm(&["bench", "offload", "--json"]);
+    assert!(success, "exit status: {stdout}{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     let (summary, results) = lines.split_last().expect("output");
     assert_eq!(*summary, "12 passed, 0 failed", "{stderr}");

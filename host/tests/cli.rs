@@ -2,7 +2,10 @@
 //! problem, the closing `N passed, M failed` line, a non-zero exit, and never a panic.
 
 use std::path::PathBuf;
-use std::process::Command;
+
+#[path = "common/run_cli.rs"]
+mod run_cli;
+use run_cli::fpevm;
 
 fn temp_file(name: &str, contents: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("fpevm-cli-{}", std::process::id()));
@@ -10,19 +13,6 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).expect("write temp file");
     path
-}
-
-/// Runs `fpevm args...`; returns (exit success, stdout, stderr).
-fn fpevm(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fpevm"))
-        .args(args)
-        .output()
-        .expect("run fpevm");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 const STATE_TEST: &str = r#"{"t": {

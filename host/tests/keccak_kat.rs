@@ -4,7 +4,10 @@
 use fpevm::offload::kat::read_kat_file;
 use fpevm::offload::{CpuDevice, Driver, DriverConfig};
 use std::path::PathBuf;
-use std::process::Command;
+
+#[path = "common/run_cli.rs"]
+mod run_cli;
+use run_cli::fpevm;
 
 /// The corpus's `keccak-kat/` folder.
 ///
@@ -64,18 +67,6 @@ fn every_byte_aligned_vector_passes_through_the_cpu_device() {
     // ShortMsgKAT_256: 256 byte-aligned messages of 0..255 bytes, 1792 bit-level ones.
     assert_eq!((run, skipped), (256, 1792));
     assert_eq!(driver.faults(), 0);
-}
-
-fn fpevm(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fpevm"))
-        .args(args)
-        .output()
-        .expect("run fpevm");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 #[test]
