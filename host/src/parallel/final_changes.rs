@@ -156,15 +156,12 @@ impl MvMemory {
                 _ => base.base_account(address)?,
             };
             let info = info.unwrap_or(original);
-            let mut slot_originals: Vec<(U256, Original)> = slots
-                .iter()
-                .map(|(key, _, _, before)| (*key, *before))
-                .collect();
-            slot_originals.sort_unstable_by_key(|(key, _)| *key);
+            // Sorted by slot: the storage map is built in order and originals are found by search.
+            slots.sort_unstable_by_key(|(key, ..)| *key);
             let storage: BTreeMap<U256, U256> = slots
-                .into_iter()
+                .iter()
                 .filter(|(_, idx, _, _)| wipe.is_none_or(|w| *idx >= w))
-                .map(|(key, _, value, _)| (key, value))
+                .map(|(key, _, value, _)| (*key, *value))
                 .collect();
             let raw = AccountChange {
                 info,
@@ -175,9 +172,9 @@ impl MvMemory {
                 out.raw.push((address, raw));
                 continue;
             }
-            let original_slot = |key: U256| match slot_originals
-                .binary_search_by_key(&key, |(k, _)| *k)
-                .map(|i| slot_originals[i].1)
+            let original_slot = |key: U256| match slots
+                .binary_search_by_key(&key, |(k, ..)| *k)
+                .map(|i| slots[i].3)
             {
                 Ok(Original::Storage(value)) => Ok(value),
                 _ => db

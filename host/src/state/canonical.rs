@@ -154,13 +154,7 @@ pub fn address_order_key(address: &Address) -> (u128, u32) {
 pub fn sorted_accounts(
     mut accounts: Vec<(Address, AccountChange)>,
 ) -> BTreeMap<Address, AccountChange> {
-    sort_accounts(&mut accounts);
-    accounts.into_iter().collect()
-}
-
-/// Sorts accounts by address in place: the order is found on integer keys, then each account
-/// is moved at most twice.
-pub fn sort_accounts(accounts: &mut [(Address, AccountChange)]) {
+    // The order is found on integer keys, then each account is moved at most twice.
     let mut order: Vec<((u128, u32), usize)> = accounts
         .iter()
         .enumerate()
@@ -181,6 +175,7 @@ pub fn sort_accounts(accounts: &mut [(Address, AccountChange)]) {
             current = next;
         }
     }
+    accounts.into_iter().collect()
 }
 
 /// Re-canonicalizes the accounts `raw` touches after `changes` (already canonical) was built:

@@ -7,7 +7,7 @@ mod overlay;
 
 pub use canonical::{
     address_order_key, canonical_account, canonical_change, canonicalize, overlay,
-    overlay_canonical, sort_accounts, sorted_accounts, ChangesOverlay, FromDb, Originals,
+    overlay_canonical, sorted_accounts, ChangesOverlay, FromDb, Originals,
 };
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
