@@ -95,6 +95,10 @@ pub struct ExecOptions {
     /// pay; the report says which). Zero forces the parallel path for every block, even one
     /// transaction on one lane (for testing and comparisons).
     pub min_parallel_txs: usize,
+    /// Plain value transfers between accounts without code are executed natively, without
+    /// revm's interpreter, when they are the ordinary valid case (anything else goes to revm;
+    /// the results are identical). `false` runs every transaction through revm.
+    pub native_transfers: bool,
     /// Beacon root, withdrawals and mining rewards of the block.
     pub extras: BlockExtras,
     /// An open device to offload to, shared by many blocks; its own policy decides. `None`
@@ -111,6 +115,7 @@ impl Default for ExecOptions {
             mode: ExecMode::default(),
             chain_id: 1,
             min_parallel_txs: 8,
+            native_transfers: true,
             extras: BlockExtras::default(),
             offloader: None,
         }

@@ -6,6 +6,7 @@ mod block_rules;
 mod report;
 pub(crate) mod sequential;
 pub(crate) mod system;
+pub(crate) mod transfer;
 
 pub use accumulator::BlockAccumulator;
 pub use block_rules::max_blob_gas_per_block;

@@ -3,13 +3,14 @@
 
 use super::accumulator::BlockAccumulator;
 use super::system::{apply_beacon_root, apply_post_block};
+use super::transfer::TransferRules;
 use crate::error::ExecError;
 use crate::offload::evm_ops::{enter_lane, route_table};
 use crate::options::ExecOptions;
 use crate::output::{BlockOutput, InvalidTxReason};
 use crate::state::{BlockState, DbError};
 use revm::context::result::{EVMError, InvalidTransaction};
-use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm::context::{BlockEnv, CfgEnv, Context, ContextTr, TxEnv};
 use revm::database_interface::DatabaseRef;
 use revm::handler::{ExecuteCommitEvm, MainBuilder, MainContext, MainnetContext, MainnetEvm};
 use revm::primitives::hardfork::SpecId;
@@ -72,10 +73,24 @@ pub fn run_txs<DB: DatabaseRef>(
         .offloader
         .as_ref()
         .map(|o| enter_lane(o.lane_route()));
+    let transfers = TransferRules::for_block(spec, block_env, options);
     for (index, tx) in txs.iter().enumerate().skip(start) {
         if let Err(reason) = acc.check_budget(tx, block_env, spec) {
             acc.push_invalid(index, reason, options.mode)?;
             continue;
+        }
+        if let Some((rules, transfer)) = transfers
+            .as_ref()
+            .and_then(|rules| Some((rules, rules.candidate(tx)?)))
+        {
+            let state = evm.ctx.db_mut();
+            if state
+                .plain_transfer(&transfer, rules.beneficiary())
+                .map_err(|e| ExecError::Database(format!("transaction {index}: {e}")))?
+            {
+                acc.push_executed(index, tx, transfer.result());
+                continue;
+            }
         }
         match evm.transact_commit(tx.clone()) {
             Ok(result) => acc.push_executed(index, tx, result),

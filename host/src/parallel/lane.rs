@@ -7,6 +7,7 @@ use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
 use super::mv_memory::MvMemory;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
+use crate::exec::transfer::TransferRules;
 use crate::offload::evm_ops::{enter_lane, route_table};
 use crate::offload::EvmOffload;
 use crate::output::AccountState;
@@ -53,6 +54,8 @@ pub struct Shared<'a, B> {
     pub halted_for_dependencies: AtomicBool,
     /// The device the lanes' KECCAK256 and ALU opcodes may go to.
     pub offloader: Option<&'a EvmOffload>,
+    /// Plain transfers the lanes execute natively (`None`: all go through revm).
+    pub transfers: Option<TransferRules>,
 }
 
 type LaneEvm<'a, B> = MainnetEvm<MainnetContext<LaneDb<'a, B>>>;
@@ -178,6 +181,30 @@ fn run_incarnation<B: DatabaseRef>(
     let tx = &shared.txs[txn];
     let beneficiary = shared.block_env.beneficiary;
     evm.ctx.db_mut().begin(txn);
+    if let Some(transfer) = shared.transfers.as_ref().and_then(|r| r.candidate(tx)) {
+        match evm.ctx.db_mut().plain_transfer(&transfer) {
+            Ok(Some(done)) => {
+                writes.extend([
+                    (
+                        Location::Account(transfer.caller),
+                        Written::Account(Some(done.sender)),
+                    ),
+                    (
+                        Location::Account(transfer.to),
+                        Written::Credit(transfer.value(), CreditKind::Transfer),
+                    ),
+                    (
+                        Location::Account(beneficiary),
+                        Written::Credit(transfer.reward(), CreditKind::Fee),
+                    ),
+                ]);
+                return Ok(Ok((transfer.result(), Vec::new(), Bloom::ZERO)));
+            }
+            Ok(None) => evm.ctx.db_mut().begin(txn),
+            Err(LaneError::Blocked(t)) => return Err(t),
+            Err(LaneError::Base(e)) => return Ok(Err(TxFailure::Fatal(e))),
+        }
+    }
     if let Some(to) = lazy_candidate(tx, beneficiary, precompiles) {
         match evm.ctx.db_mut().try_lazy_recipient(to) {
             Ok(_) => {}

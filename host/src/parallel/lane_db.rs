@@ -3,6 +3,7 @@
 
 use super::location::{Location, Observed, Read, TxIdx};
 use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
+use crate::exec::transfer::{Candidate, Transferred};
 use crate::output::AccountState;
 use revm::bytecode::Bytecode;
 use revm::database_interface::{DBErrorMarker, Database, DatabaseRef};
@@ -86,6 +87,29 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         });
         self.lazy_recipient = Some(to);
         Ok(true)
+    }
+
+    /// Executes a plain transfer natively: the sender is read, the recipient only through its
+    /// code hash (its credit is lazy). `None` when revm must run it; the caller then starts
+    /// the incarnation again, dropping these reads.
+    pub fn plain_transfer(
+        &mut self,
+        transfer: &Candidate,
+    ) -> Result<Option<Transferred>, LaneError> {
+        if !self.try_lazy_recipient(transfer.to)? {
+            return Ok(None);
+        }
+        let sender = resolved(self.mv.account(transfer.caller, self.txn, &self.base))?;
+        self.reads.push(Read {
+            location: Location::Account(transfer.caller),
+            observed: Observed::Account(sender),
+        });
+        // The placeholder recipient: its real balance is never read, as for revm's transfers.
+        let recipient = AccountState {
+            code_hash: KECCAK_EMPTY,
+            ..AccountState::default()
+        };
+        Ok(transfer.apply(sender, Some(recipient)))
     }
 
     /// The reads of the incarnation so far (the memory swaps them out when it records them).

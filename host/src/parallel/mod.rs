@@ -26,6 +26,7 @@ mod versions;
 use crate::error::ExecError;
 use crate::exec::sequential::{apply_beacon_root_on, cfg_env, run_txs};
 use crate::exec::system::apply_post_block;
+use crate::exec::transfer::TransferRules;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
 use crate::output::{BlockOutput, InvalidTxReason};
@@ -73,6 +74,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         aborts: AtomicUsize::new(0),
         halted_for_dependencies: AtomicBool::new(false),
         offloader: options.offloader.as_ref(),
+        transfers: TransferRules::for_block(spec, block_env, options),
     };
     let started = Instant::now();
     run_on_lanes(lanes, || run_lane(&shared));

@@ -2,6 +2,7 @@
 
 use super::canonical::{canonical_change, sorted_accounts, Originals};
 use super::DbError;
+use crate::exec::transfer::Candidate;
 use crate::output::{AccountChange, AccountState, StateChanges};
 use revm::bytecode::Bytecode;
 use revm::database_interface::{Database, DatabaseCommit, DatabaseRef};
@@ -73,7 +74,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         Self {
             db,
             accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
-            changed: Vec::new(),
+            changed: Vec::with_capacity(accounts),
             codes: B256Map::default(),
             new_codes: B256Map::default(),
         }
@@ -217,6 +218,35 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         entry.current = Some(state);
         Self::change_of(&mut self.changed, entry, address).info = Some(state);
         Ok(())
+    }
+
+    /// Executes a plain transfer natively, if the accounts at both ends allow it (see
+    /// [`Candidate::apply`]); `false` leaves everything as it was, for revm to run it.
+    pub fn plain_transfer(
+        &mut self,
+        transfer: &Candidate,
+        beneficiary: Address,
+    ) -> Result<bool, DbError> {
+        let sender = self.account(transfer.caller)?;
+        let recipient = self.account(transfer.to)?;
+        let paid = self.account(beneficiary)?.map_or(U256::ZERO, |a| a.balance);
+        let Some(done) = transfer.apply(sender, recipient) else {
+            return Ok(false);
+        };
+        if paid.checked_add(transfer.reward()).is_none() {
+            return Ok(false);
+        }
+        self.set_account(transfer.caller, done.sender);
+        self.set_account(transfer.to, done.recipient);
+        self.add_balance(beneficiary, transfer.reward())?;
+        Ok(true)
+    }
+
+    /// Sets an account already loaded into the overlay.
+    fn set_account(&mut self, address: Address, state: AccountState) {
+        let entry = self.accounts.entry(address).or_default();
+        entry.current = Some(state);
+        Self::change_of(&mut self.changed, entry, address).info = Some(state);
     }
 
     /// Applies one transaction's (or system call's) final state.
