@@ -6,6 +6,7 @@
 //! changes. Whatever strategy runs, the output equals the sequential one.
 
 pub mod baseline;
+mod bloom;
 pub mod error;
 pub mod exec;
 pub mod mainnet;

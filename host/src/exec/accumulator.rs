@@ -3,10 +3,11 @@
 //! construction once each transaction's result and state agree.
 
 use super::block_rules::max_blob_gas_per_block;
+use crate::bloom::BloomMemo;
 use crate::error::ExecError;
 use crate::options::ExecMode;
 use crate::output::{BlockOutput, InvalidTxReason, SkippedTx, StateChanges};
-use crate::receipt::{logs_bloom, Receipt};
+use crate::receipt::Receipt;
 use alloy_primitives::Bloom;
 use revm::context::result::ExecutionResult;
 use revm::context::{BlockEnv, TxEnv};
@@ -23,6 +24,7 @@ pub struct BlockAccumulator {
     skipped: Vec<SkippedTx>,
     gas_used: u64,
     blob_gas_used: u64,
+    blooms: BloomMemo,
 }
 
 impl BlockAccumulator {
@@ -64,7 +66,7 @@ impl BlockAccumulator {
     /// Records an executed transaction and its receipt.
     pub fn push_executed(&mut self, index: usize, tx: &TxEnv, result: ExecutionResult) {
         let logs = result.logs().to_vec();
-        let bloom = logs_bloom(&logs);
+        let bloom = self.blooms.logs_bloom(&logs);
         self.push_executed_with(index, tx, result, logs, bloom);
     }
 

@@ -7,11 +7,11 @@ use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
 use super::mv_memory::MvMemory;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
+use crate::bloom::BloomMemo;
 use crate::exec::transfer::TransferRules;
 use crate::offload::evm_ops::{enter_lane, route_table};
 use crate::offload::EvmOffload;
 use crate::output::AccountState;
-use crate::receipt::logs_bloom;
 use alloy_primitives::Bloom;
 use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction};
 use revm::context::{BlockEnv, CfgEnv, Context, ContextSetters, ContextTr, TxEnv};
@@ -58,6 +58,15 @@ pub struct Shared<'a, B> {
     pub transfers: Option<TransferRules>,
 }
 
+/// What a lane reuses from one incarnation to the next.
+#[derive(Default)]
+struct Scratch {
+    /// The incarnation's writes (cleared before each).
+    writes: Vec<(Location, Written)>,
+    /// Bloom bits of the events the lane has seen.
+    blooms: BloomMemo,
+}
+
 type LaneEvm<'a, B> = MainnetEvm<MainnetContext<LaneDb<'a, B>>>;
 
 /// Runs tasks until the scheduler is done.
@@ -72,13 +81,18 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
     }
     let _lane = shared.offloader.map(|o| enter_lane(o.lane_route()));
     let precompiles = Precompiles::new(shared.spec.into());
-    let mut writes = Vec::new();
+    let mut scratch = Scratch::default();
     let mut task = None;
     while !shared.scheduler.done() {
         task = match task.take().or_else(|| shared.scheduler.next_task()) {
-            Some(Task::Execute(txn, incarnation)) => {
-                execute(shared, &mut evm, precompiles, &mut writes, txn, incarnation)
-            }
+            Some(Task::Execute(txn, incarnation)) => execute(
+                shared,
+                &mut evm,
+                precompiles,
+                &mut scratch,
+                txn,
+                incarnation,
+            ),
             Some(Task::Validate(txn, incarnation)) => validate(shared, txn, incarnation),
             None => {
                 // Nothing to do until another lane finishes: give the core to it.
@@ -124,14 +138,14 @@ fn execute<B: DatabaseRef>(
     shared: &Shared<'_, B>,
     evm: &mut LaneEvm<'_, B>,
     precompiles: &Precompiles,
-    writes: &mut Vec<(Location, Written)>,
+    scratch: &mut Scratch,
     txn: TxIdx,
     incarnation: Incarnation,
 ) -> Option<Task> {
     loop {
         shared.executions.fetch_add(1, Ordering::Relaxed);
-        writes.clear();
-        match run_incarnation(shared, evm, precompiles, writes, txn) {
+        scratch.writes.clear();
+        match run_incarnation(shared, evm, precompiles, scratch, txn) {
             Err(blocking) => {
                 shared.aborts.fetch_add(1, Ordering::Relaxed);
                 monitor_dependencies(shared);
@@ -141,7 +155,7 @@ fn execute<B: DatabaseRef>(
             }
             Ok(execution) => {
                 let reads = evm.ctx.db_mut().reads_mut();
-                let wrote_new = shared.mv.record(txn, reads, writes);
+                let wrote_new = shared.mv.record(txn, reads, &mut scratch.writes);
                 *shared.outcomes[txn]
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Some(execution);
@@ -169,15 +183,16 @@ fn lazy_candidate(tx: &TxEnv, beneficiary: Address, precompiles: &Precompiles) -
     }
 }
 
-/// Runs one incarnation, leaving its reads in the lane's database and its writes in `writes`
+/// Runs one incarnation, leaving its reads in the lane's database and its writes in the scratch
 /// (empty when it failed); `Err(t)` when it read an estimate of transaction `t`.
 fn run_incarnation<B: DatabaseRef>(
     shared: &Shared<'_, B>,
     evm: &mut LaneEvm<'_, B>,
     precompiles: &Precompiles,
-    writes: &mut Vec<(Location, Written)>,
+    scratch: &mut Scratch,
     txn: TxIdx,
 ) -> Result<TxExecution, TxIdx> {
+    let Scratch { writes, blooms } = scratch;
     let tx = &shared.txs[txn];
     let beneficiary = shared.block_env.beneficiary;
     evm.ctx.db_mut().begin(txn);
@@ -281,6 +296,6 @@ fn run_incarnation<B: DatabaseRef>(
         }
     }
     let logs = result.logs().to_vec();
-    let bloom = logs_bloom(&logs);
+    let bloom = blooms.logs_bloom(&logs);
     Ok(Ok((result, logs, bloom)))
 }
