@@ -16,6 +16,8 @@ use revm::state::{Account, AccountInfo};
 struct Slot {
     current: U256,
     original: Option<U256>,
+    /// Written by the block since the changes were last taken: part of the account's change.
+    written: bool,
 }
 
 /// Everything the overlay knows of one account: one map lookup serves reads, commits and
@@ -42,7 +44,10 @@ struct Changed {
     address: Address,
     /// The account before the block, when it was read (`None`: not read).
     original: Option<Option<AccountState>>,
+    /// The change; its storage is gathered from the slots marked written when taken.
     change: AccountChange,
+    /// Whether any slot was written (the only accounts whose slots are gathered).
+    wrote_slots: bool,
 }
 
 /// A pre-state `DB` overlaid with the block's writes so far; revm executes against it and
@@ -57,6 +62,18 @@ pub struct BlockState<'a, DB> {
     changed: Vec<Changed>,
     codes: B256Map<Bytecode>,
     new_codes: B256Map<Bytecode>,
+}
+
+/// The slots written since the last call, in slot order, no longer marked written.
+fn take_written(slots: &mut U256Map<Slot>) -> std::collections::BTreeMap<U256, U256> {
+    slots
+        .iter_mut()
+        .filter(|(_, s)| s.written)
+        .map(|(key, s)| {
+            s.written = false;
+            (*key, s.current)
+        })
+        .collect()
 }
 
 fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) -> DbError {
@@ -82,14 +99,15 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
 
     /// Takes the changes recorded so far, raw (see `canonicalize`), leaving the caches readable.
     pub fn take_changes(&mut self) -> StateChanges {
-        let changed: Vec<(Address, AccountChange)> = std::mem::take(&mut self.changed)
-            .into_iter()
-            .map(|c| (c.address, c.change))
-            .collect();
-        for (address, _) in &changed {
-            if let Some(entry) = self.accounts.get_mut(address) {
+        let mut changed = Vec::with_capacity(self.changed.len());
+        for mut c in std::mem::take(&mut self.changed) {
+            if let Some(entry) = self.accounts.get_mut(&c.address) {
                 entry.change = None;
+                if c.wrote_slots {
+                    c.change.storage = take_written(&mut entry.slots);
+                }
             }
+            changed.push((c.address, c.change));
         }
         let codes = std::mem::take(&mut self.new_codes).into_iter().collect();
         StateChanges {
@@ -105,14 +123,15 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
 
     /// The changes recorded so far in canonical form, compared with the values first read from
     /// the pre-state (every changed account and written slot was read first).
-    pub fn into_canonical(self) -> Result<StateChanges, DbError> {
+    pub fn into_canonical(mut self) -> Result<StateChanges, DbError> {
         let db = self.db;
         let mut accounts = Vec::with_capacity(self.changed.len());
         let mut codes = std::collections::BTreeMap::new();
         for Changed {
             address,
             original,
-            change,
+            mut change,
+            wrote_slots,
         } in self.changed
         {
             let original = match original {
@@ -122,10 +141,16 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
                     .map_err(|e| db_error("account", address, e))?
                     .map(AccountState::from),
             };
-            let slots = (!change.storage.is_empty())
-                .then(|| self.accounts.get(&address))
+            let slots = match wrote_slots
+                .then(|| self.accounts.get_mut(&address))
                 .flatten()
-                .map(|entry| &entry.slots);
+            {
+                Some(entry) => {
+                    change.storage = take_written(&mut entry.slots);
+                    Some(&entry.slots)
+                }
+                None => None,
+            };
             let original_slot = |slot: U256| match slots
                 .and_then(|slots| slots.get(&slot))
                 .and_then(|s| s.original)
@@ -156,16 +181,17 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         changed: &'c mut Vec<Changed>,
         entry: &mut Entry,
         address: Address,
-    ) -> &'c mut AccountChange {
+    ) -> &'c mut Changed {
         let index = *entry.change.get_or_insert_with(|| {
             changed.push(Changed {
                 address,
                 original: entry.loaded.then_some(entry.original),
                 change: AccountChange::default(),
+                wrote_slots: false,
             });
             changed.len() - 1
         });
-        &mut changed[index].change
+        &mut changed[index]
     }
 
     fn entry(&mut self, address: Address) -> Result<&mut Entry, DbError> {
@@ -216,7 +242,9 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         });
         state.balance = state.balance.saturating_add(amount);
         entry.current = Some(state);
-        Self::change_of(&mut self.changed, entry, address).info = Some(state);
+        Self::change_of(&mut self.changed, entry, address)
+            .change
+            .info = Some(state);
         Ok(())
     }
 
@@ -246,7 +274,9 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     fn set_account(&mut self, address: Address, state: AccountState) {
         let entry = self.accounts.entry(address).or_default();
         entry.current = Some(state);
-        Self::change_of(&mut self.changed, entry, address).info = Some(state);
+        Self::change_of(&mut self.changed, entry, address)
+            .change
+            .info = Some(state);
     }
 
     /// Applies one transaction's (or system call's) final state.
@@ -269,14 +299,14 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             entry.cleared = true;
             entry.slots.retain(|_, slot| {
                 slot.current = U256::ZERO;
+                slot.written = false;
                 slot.original.is_some()
             });
-            change.storage_cleared = true;
-            change.storage.clear();
+            change.change.storage_cleared = true;
         }
         if destroyed {
             entry.current = None;
-            change.info = None;
+            change.change.info = None;
             return;
         }
         let info = &account.info;
@@ -286,18 +316,22 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         let code_changed = info.code_hash != KECCAK_EMPTY
             && entry.current.map(|a| a.code_hash) != Some(info.code_hash);
         entry.current = Some(state);
-        change.info = Some(state);
+        change.change.info = Some(state);
         for (slot, value) in account.storage.iter().filter(|(_, v)| v.is_changed()) {
             let present = value.present_value();
             entry
                 .slots
                 .entry(*slot)
-                .and_modify(|s| s.current = present)
+                .and_modify(|s| {
+                    s.current = present;
+                    s.written = true;
+                })
                 .or_insert(Slot {
                     current: present,
                     original: None,
+                    written: true,
                 });
-            change.storage.insert(*slot, present);
+            change.wrote_slots = true;
         }
         if code_changed {
             if let Some(code) = &info.code {
@@ -347,6 +381,7 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
             Slot {
                 current: U256::ZERO,
                 original: None,
+                written: false,
             }
         } else {
             let value = db
@@ -355,6 +390,7 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
             Slot {
                 current: value,
                 original: Some(value),
+                written: false,
             }
         };
         entry.slots.insert(index, slot);
