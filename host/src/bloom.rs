@@ -2,7 +2,8 @@
 //!
 //! A bloom costs a Keccak-256 of each log's address and of each topic. In a block, the same
 //! contracts emit the same events again and again (a token's `Transfer`, a pool's `Swap`), so
-//! the pair (address, first topic) repeats: its bloom bits are hashed once and remembered.
+//! the pair (address, first topic) repeats: its bloom bits are hashed once and remembered
+//! (the address alone for events without topics).
 
 use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, Bloom, B256};
@@ -14,7 +15,7 @@ const CAPACITY: usize = 4096;
 /// A memo of the bloom bits of (address, first topic) pairs.
 #[derive(Debug, Default)]
 pub struct BloomMemo {
-    pairs: HashMap<(Address, B256), Bloom>,
+    pairs: HashMap<(Address, Option<B256>), Bloom>,
 }
 
 impl BloomMemo {
@@ -22,18 +23,19 @@ impl BloomMemo {
     pub fn logs_bloom(&mut self, logs: &[Log]) -> Bloom {
         let mut bloom = Bloom::ZERO;
         for log in logs {
-            let topics = log.topics();
-            let Some((first, rest)) = topics.split_first() else {
-                bloom.m3_2048(log.address.as_slice());
-                continue;
+            let (first, rest) = match log.topics().split_first() {
+                Some((first, rest)) => (Some(*first), rest),
+                None => (None, &[][..]),
             };
             if self.pairs.len() >= CAPACITY {
                 self.pairs.clear();
             }
-            bloom |= *self.pairs.entry((log.address, *first)).or_insert_with(|| {
+            bloom |= *self.pairs.entry((log.address, first)).or_insert_with(|| {
                 let mut pair = Bloom::ZERO;
                 pair.m3_2048(log.address.as_slice());
-                pair.m3_2048(first.as_slice());
+                if let Some(first) = first {
+                    pair.m3_2048(first.as_slice());
+                }
                 pair
             });
             for topic in rest {
@@ -72,6 +74,6 @@ mod tests {
         for logs in blocks.iter().cycle().take(12) {
             assert_eq!(memo.logs_bloom(logs), logs_bloom(logs));
         }
-        assert_eq!(memo.pairs.len(), 3);
+        assert_eq!(memo.pairs.len(), 4);
     }
 }
