@@ -1,6 +1,7 @@
 //! Plain transfers executed natively must give exactly what revm gives: random blocks of
 //! transfers across forks, transaction types, fees, nonces, balances and recipients (accounts
-//! with and without code, precompiles, the beneficiary, the sender itself), in both modes,
+//! with and without code, precompiles, the beneficiary, the sender itself; a sender that is the
+//! beneficiary), in both modes,
 //! sequentially and in lanes, against the same block run through revm alone.
 
 use fpevm::revm::context::{BlockEnv, TxEnv};
@@ -146,10 +147,15 @@ fn build_txs(plan: &[Transfer]) -> Vec<TxEnv> {
         .collect()
 }
 
-fn block_env(spec: SpecId) -> BlockEnv {
+/// The block of `spec`; with `pool`, its beneficiary is sender 0 (a mining pool paying out).
+fn block_env(spec: SpecId, pool: bool) -> BlockEnv {
     BlockEnv {
         number: U256::from(1),
-        beneficiary: Address::repeat_byte(BENEFICIARY),
+        beneficiary: if pool {
+            addr(0)
+        } else {
+            Address::repeat_byte(BENEFICIARY)
+        },
         timestamp: U256::from(1_000),
         gas_limit: 30_000_000,
         basefee: if spec.is_enabled_in(SpecId::LONDON) {
@@ -170,10 +176,11 @@ proptest! {
         plan in prop::collection::vec(transfer(), 1..30),
         spec in prop::sample::select(SPECS.to_vec()),
         rich_beneficiary in prop::bool::weighted(0.1),
+        pool in prop::bool::weighted(0.2),
     ) {
         let state = pre_state(rich_beneficiary);
         let txs = build_txs(&plan);
-        let env = block_env(spec);
+        let env = block_env(spec, pool);
         for mode in [ExecMode::Validate, ExecMode::Build] {
             let revm_only = ExecOptions { threads: 1, mode, native_transfers: false, ..ExecOptions::default() };
             let expected = execute_block(spec, &env, &txs, &state, &revm_only);

@@ -54,6 +54,8 @@ pub struct Candidate {
     gas_cost: U256,
     /// The beneficiary's fee.
     reward: U256,
+    /// The sender is the block's beneficiary (a pool paying out): the fee returns to it.
+    pays_itself: bool,
     /// EIP-7623's floor (Prague on), which revm reports in the result.
     floor_gas: u64,
 }
@@ -94,7 +96,8 @@ impl TransferRules {
 
     /// `tx` as a plain transfer, if it is a valid one as far as the transaction alone shows:
     /// nonzero value to another account that is neither a precompile nor the beneficiary, no
-    /// input, access list, authorizations or blobs, and fees revm accepts.
+    /// input, access list, authorizations or blobs, and fees revm accepts. The sender may be
+    /// the beneficiary.
     pub fn candidate(&self, tx: &TxEnv) -> Option<Candidate> {
         let TxKind::Call(to) = tx.kind else {
             return None;
@@ -118,7 +121,6 @@ impl TransferRules {
             && tx.blob_hashes.is_empty()
             && to != tx.caller
             && to != self.beneficiary
-            && tx.caller != self.beneficiary
             && (TRANSFER_GAS..=GAS_LIMIT_CAP.min(self.block_gas_limit)).contains(&tx.gas_limit)
             && tx.nonce < u64::MAX - 1
             && !is_precompile(self.precompiles, &to);
@@ -155,6 +157,7 @@ impl TransferRules {
             max_spending,
             gas_cost,
             reward,
+            pays_itself: tx.caller == self.beneficiary,
             floor_gas: if self.spec.is_enabled_in(SpecId::PRAGUE) {
                 TRANSFER_GAS
             } else {
@@ -191,9 +194,15 @@ impl Candidate {
         if !ordinary {
             return None;
         }
+        let paid = sender.balance - self.gas_cost - self.value;
         Some(Transferred {
             sender: AccountState {
-                balance: sender.balance - self.gas_cost - self.value,
+                // revm pays the beneficiary last, after the sender's refund.
+                balance: if self.pays_itself {
+                    paid.checked_add(self.reward)?
+                } else {
+                    paid
+                },
                 nonce: sender.nonce + 1,
                 code_hash: KECCAK_EMPTY,
             },
@@ -204,9 +213,14 @@ impl Candidate {
         })
     }
 
-    /// The fee the beneficiary receives.
+    /// The fee the beneficiary receives, unless it is the sender (see [`Self::pays_itself`]).
     pub fn reward(&self) -> U256 {
         self.reward
+    }
+
+    /// Whether the sender is the beneficiary: [`Self::apply`] then already credits the fee.
+    pub fn pays_itself(&self) -> bool {
+        self.pays_itself
     }
 
     /// The value the recipient receives.

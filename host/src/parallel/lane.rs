@@ -196,7 +196,9 @@ fn run_incarnation<B: DatabaseRef>(
     let tx = &shared.txs[txn];
     let beneficiary = shared.block_env.beneficiary;
     evm.ctx.db_mut().begin(txn);
-    if let Some(transfer) = shared.transfers.as_ref().and_then(|r| r.candidate(tx)) {
+    // A sender that is the beneficiary would read every fee credit: revm's path handles it.
+    let transfer = shared.transfers.as_ref().and_then(|r| r.candidate(tx));
+    if let Some(transfer) = transfer.filter(|t| !t.pays_itself()) {
         match evm.ctx.db_mut().plain_transfer(&transfer) {
             Ok(Some(done)) => {
                 writes.extend([

@@ -257,16 +257,18 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     ) -> Result<bool, DbError> {
         let sender = self.account(transfer.caller)?;
         let recipient = self.account(transfer.to)?;
-        let paid = self.account(beneficiary)?.map_or(U256::ZERO, |a| a.balance);
         let Some(done) = transfer.apply(sender, recipient) else {
             return Ok(false);
         };
-        if paid.checked_add(transfer.reward()).is_none() {
-            return Ok(false);
+        if !transfer.pays_itself() {
+            let paid = self.account(beneficiary)?.map_or(U256::ZERO, |a| a.balance);
+            if paid.checked_add(transfer.reward()).is_none() {
+                return Ok(false);
+            }
+            self.add_balance(beneficiary, transfer.reward())?;
         }
         self.set_account(transfer.caller, done.sender);
         self.set_account(transfer.to, done.recipient);
-        self.add_balance(beneficiary, transfer.reward())?;
         Ok(true)
     }
 
