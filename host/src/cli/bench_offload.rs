@@ -8,6 +8,9 @@
 //! The projection adds [`PCIE_ROUND_TRIP_NS`] per doorbell; the `auto` column is the cost
 //! model's decision with these measured numbers. Lines where the CPU wins say so.
 
+// Without the simulated core only the argument type and the refusal in `run` are used.
+#![cfg_attr(not(feature = "sim"), allow(dead_code, unused_imports))]
+
 use clap::Args;
 use fpevm::offload::alu;
 use fpevm::offload::cost_model::{CostModel, DEVICE_CLOCK_HZ, PCIE_ROUND_TRIP_NS};
