@@ -146,3 +146,28 @@ fn demo_offloads_to_a_pool_of_simulated_cores_with_the_same_result() {
     assert!(stdout.contains("operations on the device"), "{stdout}");
     assert!(stdout.contains("pool(sim x 2)"), "{stdout}");
 }
+
+#[test]
+fn transfers_through_revm_pass_the_same_state_tests() {
+    let folder = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/ethereum-tests/GeneralStateTests/stEIP1559"
+    );
+    assert!(
+        std::path::Path::new(folder).is_dir(),
+        "the corpus is missing: {folder}"
+    );
+    let native = fpevm(&["statetest", folder, "--threads", "2"]);
+    let revm_only = fpevm(&[
+        "statetest",
+        folder,
+        "--threads",
+        "2",
+        "--no-native-transfers",
+    ]);
+    for (ok, stdout, stderr) in [&native, &revm_only] {
+        assert!(ok, "{stdout}\n{stderr}");
+        assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    }
+    assert_eq!(native.1.lines().last(), revm_only.1.lines().last());
+}

@@ -31,6 +31,9 @@ pub struct ExecArgs {
     /// Blocks with fewer transactions run sequentially (0: always the parallel path, for testing).
     #[arg(long)]
     pub min_parallel_txs: Option<usize>,
+    /// Run plain transfers through revm too, instead of natively (for comparisons).
+    #[arg(long)]
+    pub no_native_transfers: bool,
     /// One JSON object per result line.
     #[arg(long)]
     pub json: bool,
@@ -50,6 +53,7 @@ impl ExecArgs {
         if let Some(min) = self.min_parallel_txs {
             options.min_parallel_txs = min;
         }
+        options.native_transfers = !self.no_native_transfers;
         options.offload = self.offload;
         options.device = self.target.device;
         if self.offload != OffloadPolicy::Never {
