@@ -13,6 +13,7 @@ use crate::offload::evm_ops::{enter_lane, route_table};
 use crate::offload::EvmOffload;
 use crate::output::AccountState;
 use alloy_primitives::Bloom;
+use crossbeam_utils::Backoff;
 use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction};
 use revm::context::{BlockEnv, CfgEnv, Context, ContextSetters, ContextTr, TxEnv};
 use revm::database_interface::DatabaseRef;
@@ -83,8 +84,13 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
     let precompiles = Precompiles::new(shared.spec.into());
     let mut scratch = Scratch::default();
     let mut task = None;
+    let idle = Backoff::new();
     while !shared.scheduler.done() {
-        task = match task.take().or_else(|| shared.scheduler.next_task()) {
+        let next = task.take().or_else(|| shared.scheduler.next_task());
+        if next.is_some() {
+            idle.reset();
+        }
+        task = match next {
             Some(Task::Execute(txn, incarnation)) => execute(
                 shared,
                 &mut evm,
@@ -95,8 +101,9 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
             ),
             Some(Task::Validate(txn, incarnation)) => validate(shared, txn, incarnation),
             None => {
-                // Nothing to do until another lane finishes: give the core to it.
-                std::thread::yield_now();
+                // Nothing to do until another lane finishes: spin briefly (the wait is usually
+                // one transaction), then give the core away, in case it is needed elsewhere.
+                idle.snooze();
                 None
             }
         };
