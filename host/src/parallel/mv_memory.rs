@@ -114,6 +114,9 @@ pub struct MvMemory {
     codes: RwLock<B256Map<Bytecode>>,
     /// Whether any transaction deployed code yet (reads skip the lock while none did).
     has_codes: AtomicBool,
+    /// Whether any transaction wiped an account's storage yet: until one does, storage reads
+    /// skip the wipe's lookup (its shard's lock would be taken by every read of a hot contract).
+    has_resets: AtomicBool,
     pub(super) spec: SpecId,
 }
 
@@ -139,6 +142,7 @@ impl MvMemory {
             records: Vec::new(),
             codes: RwLock::new(B256Map::default()),
             has_codes: AtomicBool::new(false),
+            has_resets: AtomicBool::new(false),
             spec,
         });
         memory.spec = spec;
@@ -174,6 +178,7 @@ impl MvMemory {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
         *self.has_codes.get_mut() = false;
+        *self.has_resets.get_mut() = false;
         let mut recycled = lock(&RECYCLED);
         if recycled.len() < RECYCLED_MAX {
             recycled.push(self);
@@ -316,13 +321,17 @@ impl MvMemory {
         txn: TxIdx,
         base: &dyn BaseState,
     ) -> Resolved<U256> {
-        let reset = self.find_slot(Location::StorageReset(address), |reset| {
-            match reset.and_then(|r| r.entries.below(txn).next_back()) {
-                None => Ok(None),
-                Some((idx, Entry::Estimate)) => Err(Blocked(*idx)),
-                Some((idx, Entry::Data(_))) => Ok(Some(*idx)),
-            }
-        });
+        let reset = if self.has_resets.load(Ordering::Acquire) {
+            self.find_slot(Location::StorageReset(address), |reset| {
+                match reset.and_then(|r| r.entries.below(txn).next_back()) {
+                    None => Ok(None),
+                    Some((idx, Entry::Estimate)) => Err(Blocked(*idx)),
+                    Some((idx, Entry::Data(_))) => Ok(Some(*idx)),
+                }
+            })
+        } else {
+            Ok(None)
+        };
         let reset = match reset {
             Ok(reset) => reset,
             Err(blocked) => return Resolved::Blocked(blocked),
@@ -404,11 +413,16 @@ impl MvMemory {
         }
         let mut locations = previous;
         locations.clear();
+        let mut reset = false;
         for (location, value) in writes.drain(..) {
+            reset |= matches!(location, Location::StorageReset(_));
             self.with_slot(location, |slot| {
                 slot.entries.insert(txn, Entry::Data(value))
             });
             locations.push(location);
+        }
+        if reset {
+            self.has_resets.store(true, Ordering::Release);
         }
         record.writes = locations;
         std::mem::swap(&mut record.reads, reads);
