@@ -113,7 +113,7 @@ pub struct SpongeEngine {
     p_dst: DFF<Bits<64>>,
     // Result register.
     out_valid: DFF<Bit>,
-    out_digest: Vec<DFF<Bits<64>>>,
+    out_digest: DFF<Bits<256>>,
     out_tag: DFF<Bits<64>>,
     out_dst: DFF<Bits<64>>,
     out_status: DFF<Bits<8>>,
@@ -133,6 +133,7 @@ pub struct SpongeEngine {
     b8: Vec<Constant<Bits<32>>>,
     r: Vec<Constant<Bits<4>>>,
     zero: Constant<Bits<64>>,
+    zero256: Constant<Bits<256>>,
     st_ok: Constant<Bits<8>>,
     ones: Constant<Bits<64>>,
     rate_bytes: Constant<Bits<32>>,
@@ -183,7 +184,7 @@ impl SpongeEngine {
             p_tag: Default::default(),
             p_dst: Default::default(),
             out_valid: Default::default(),
-            out_digest: (0..DIGEST_LANES).map(|_| DFF::default()).collect(),
+            out_digest: Default::default(),
             out_tag: Default::default(),
             out_dst: Default::default(),
             out_status: Default::default(),
@@ -207,6 +208,7 @@ impl SpongeEngine {
                 .map(|v| Constant::new(v.into()))
                 .collect(),
             zero: Constant::new(0u64.into()),
+            zero256: Constant::new(0u64.into()),
             st_ok: Constant::new(0u64.into()),
             ones: Constant::new(u64::MAX.into()),
             rate_bytes: Constant::new((8 * RATE_LANES as u64).into()),
@@ -234,6 +236,7 @@ impl Logic for SpongeEngine {
             p_tag,
             p_dst,
             out_valid,
+            out_digest,
             out_tag,
             out_dst,
             out_status
@@ -284,14 +287,7 @@ impl Logic for SpongeEngine {
                     && !self.out_valid.q.val()
                     && !self.p_final.q.val()));
         self.done.next = self.out_valid.q.val();
-        for i in 0..4 {
-            self.out_digest[i].clock.next = self.clock.val();
-            self.out_digest[i].d.next = self.out_digest[i].q.val();
-        }
-        self.digest.next = bit_cast::<256, 64>(self.out_digest[0].q.val())
-            | (bit_cast::<256, 64>(self.out_digest[1].q.val()) << 64)
-            | (bit_cast::<256, 64>(self.out_digest[2].q.val()) << 128)
-            | (bit_cast::<256, 64>(self.out_digest[3].q.val()) << 192);
+        self.digest.next = self.out_digest.q.val();
         self.tag.next = self.out_tag.q.val();
         self.dst.next = self.out_dst.q.val();
         self.status.next = self.out_status.q.val();
@@ -362,9 +358,11 @@ impl Logic for SpongeEngine {
         }
         if self.take_result.val() {
             self.out_valid.d.next = true;
-            for i in 0..4 {
-                self.out_digest[i].d.next = self.perm.state[i].val();
-            }
+            // Assembled only in the cycle a result is taken.
+            self.out_digest.d.next = bit_cast::<256, 64>(self.perm.state[0].val())
+                | (bit_cast::<256, 64>(self.perm.state[1].val()) << 64)
+                | (bit_cast::<256, 64>(self.perm.state[2].val()) << 128)
+                | (bit_cast::<256, 64>(self.perm.state[3].val()) << 192);
             self.out_tag.d.next = self.p_tag.q.val();
             self.out_dst.d.next = self.p_dst.q.val();
             self.out_status.d.next = self.st_ok.val();
@@ -372,9 +370,7 @@ impl Logic for SpongeEngine {
         }
         if self.reject_out.val() {
             self.out_valid.d.next = true;
-            for i in 0..4 {
-                self.out_digest[i].d.next = self.zero.val();
-            }
+            self.out_digest.d.next = self.zero256.val();
             self.out_tag.d.next = self.in_tag.q.val();
             self.out_dst.d.next = self.in_dst.q.val();
             self.out_status.d.next = self.in_status.q.val();
