@@ -286,6 +286,7 @@ pub struct FpevmCore {
     k_hi_mask: Constant<Bits<64>>,
     k_zero32: Constant<Bits<32>>,
     k_zero64: Constant<Bits<64>>,
+    k_zero512: Constant<Bits<512>>,
     k_one32: Constant<Bits<32>>,
     k_entry: Constant<Bits<64>>,
     k_result: Constant<Bits<64>>,
@@ -492,6 +493,7 @@ impl FpevmCore {
             k_hi_mask: c64(0xFFFF_FFFF_0000_0000),
             k_zero32: c32(0),
             k_zero64: c64(0),
+            k_zero512: Constant::new(0u64.into()),
             k_one32: c32(1),
             k_entry: c64(ENTRY_BYTES as u64),
             k_result: c64(RESULT_BYTES as u64),
@@ -1014,9 +1016,9 @@ impl Logic for FpevmCore {
         // Writer.
         self.wr_valid.next = false;
         self.wr_addr.next = self.cq_slot.val();
-        self.wr_data.next = bit_cast::<512, 64>(self.w_tag.val())
-            | (bit_cast::<512, 8>(self.w_status.val()) << 64)
-            | (bit_cast::<512, 1>(self.phase.val().into()) << 72);
+        // The beat is assembled (wide shifts) only in the state that writes it; `wr_data`
+        // is meaningful only with `wr_valid`.
+        self.wr_data.next = self.k_zero512.val();
         self.wr_strb.next = self.k_strb_all.val();
         match self.wstate.q.val() {
             WriteState::Idle => {
@@ -1048,6 +1050,9 @@ impl Logic for FpevmCore {
                 }
             }
             WriteState::Completion => {
+                self.wr_data.next = bit_cast::<512, 64>(self.w_tag.val())
+                    | (bit_cast::<512, 8>(self.w_status.val()) << 64)
+                    | (bit_cast::<512, 1>(self.phase.val().into()) << 72);
                 if self.cq_room.val() && !self.dma_error.q.val() {
                     if self.cq_slot_ok.val() {
                         self.wr_valid.next = true;

@@ -24,6 +24,7 @@
 //! ready signal: `room` tells the fetcher how many beats fit from the current fill, and the
 //! fetcher never asks for more.
 
+use crate::head_block::HeadBlock;
 use crate::permutation::KeccakF1600;
 use crate::signals;
 use rust_hdl::prelude::*;
@@ -94,6 +95,7 @@ pub struct SpongeEngine {
     /// The finished job's status.
     pub status: Signal<Out, Bits<8>>,
     perm: KeccakF1600,
+    head: HeadBlock,
     // Input side.
     in_active: DFF<Bit>,
     buf: Vec<DFF<Bits<64>>>,
@@ -118,7 +120,6 @@ pub struct SpongeEngine {
     // Combinational.
     lane_in: Vec<Signal<Local, Bits<64>>>,
     lane_bytes: Vec<Signal<Local, Bits<32>>>,
-    state_digest: Signal<Local, Bits<256>>,
     out_free: Signal<Local, Bit>,
     take_result: Signal<Local, Bit>,
     perm_free: Signal<Local, Bit>,
@@ -128,10 +129,6 @@ pub struct SpongeEngine {
     beat_ready: Signal<Local, Bit>,
     take_beat: Signal<Local, Bit>,
     base: Signal<Local, Bits<8>>,
-    is_final: Signal<Local, Bit>,
-    pad_pos: Signal<Local, Bits<32>>,
-    pad_lane: Signal<Local, Bits<8>>,
-    pad_one: Signal<Local, Bits<64>>,
     n: Vec<Constant<Bits<8>>>,
     b8: Vec<Constant<Bits<32>>>,
     r: Vec<Constant<Bits<4>>>,
@@ -139,8 +136,6 @@ pub struct SpongeEngine {
     zero256: Constant<Bits<256>>,
     st_ok: Constant<Bits<8>>,
     ones: Constant<Bits<64>>,
-    one: Constant<Bits<64>>,
-    pad_end: Constant<Bits<64>>,
     rate_bytes: Constant<Bits<32>>,
     beat_bytes: Constant<Bits<32>>,
 }
@@ -174,6 +169,7 @@ impl SpongeEngine {
             dst: Default::default(),
             status: Default::default(),
             perm: KeccakF1600::new(rounds, DIGEST_LANES),
+            head: Default::default(),
             in_active: Default::default(),
             buf: (0..BUF_LANES).map(|_| DFF::default()).collect(),
             fill: Default::default(),
@@ -194,7 +190,6 @@ impl SpongeEngine {
             out_status: Default::default(),
             lane_in: signals(BEAT_LANES),
             lane_bytes: signals(BEAT_LANES),
-            state_digest: Default::default(),
             out_free: Default::default(),
             take_result: Default::default(),
             perm_free: Default::default(),
@@ -203,10 +198,6 @@ impl SpongeEngine {
             reject_out: Default::default(),
             take_beat: Default::default(),
             base: Default::default(),
-            is_final: Default::default(),
-            pad_pos: Default::default(),
-            pad_lane: Default::default(),
-            pad_one: Default::default(),
             n: (0..=(BUF_LANES - BEAT_LANES) as u64)
                 .map(|v| Constant::new(v.into()))
                 .collect(),
@@ -220,8 +211,6 @@ impl SpongeEngine {
             zero256: Constant::new(0u64.into()),
             st_ok: Constant::new(0u64.into()),
             ones: Constant::new(u64::MAX.into()),
-            one: Constant::new(1u64.into()),
-            pad_end: Constant::new((0x80u64 << 56).into()),
             rate_bytes: Constant::new((8 * RATE_LANES as u64).into()),
             beat_bytes: Constant::new((8 * BEAT_LANES as u64).into()),
         }
@@ -258,11 +247,27 @@ impl Logic for SpongeEngine {
         }
         self.perm.clock.next = self.clock.val();
         self.perm.clear.next = self.clear.val();
-        self.perm.start.next = false;
-        self.perm.keep.next = !self.first.q.val();
-        for i in 0..25 {
+        // The head block and the permutation's datapath see registers only (plain
+        // connections): the writer's `ack` reaches the permutation through `start` alone.
+        for i in 0..17 {
+            self.head.lanes[i].next = self.buf[i].q.val();
+        }
+        self.head.active.next = self.in_active.q.val();
+        self.head.status.next = self.in_status.q.val();
+        self.head.fill.next = self.fill.q.val();
+        self.head.bytes_left.next = self.bytes_left.q.val();
+        self.head.len.next = self.len.q.val();
+        self.head.block_start.next = self.block_start.q.val();
+        self.head.first.next = self.first.q.val();
+        self.perm.load.next = self.head.ready.val();
+        self.perm.keep.next = self.head.keep.val();
+        for i in 0..17 {
+            self.perm.absorb[i].next = self.head.absorb[i].val();
+        }
+        for i in 17..25 {
             self.perm.absorb[i].next = self.zero.val();
         }
+        self.perm.start.next = false;
         self.idle.next = !self.in_active.q.val();
         self.quiet.next = !self.in_active.q.val()
             && !self.perm.busy.val()
@@ -277,7 +282,7 @@ impl Logic for SpongeEngine {
             && (((self.in_status.q.val() == self.st_ok.val())
                 && ((self.fill.q.val() >= self.n[17].val())
                     | (self.bytes_left.q.val() == self.b8[0].val()))
-                && ((self.len.q.val() - self.block_start.q.val()) < self.rate_bytes.val()))
+                && self.head.last.val())
                 | ((self.in_status.q.val() != self.st_ok.val())
                     && !self.out_valid.q.val()
                     && !self.p_final.q.val()));
@@ -286,10 +291,6 @@ impl Logic for SpongeEngine {
         self.tag.next = self.out_tag.q.val();
         self.dst.next = self.out_dst.q.val();
         self.status.next = self.out_status.q.val();
-        self.state_digest.next = bit_cast::<256, 64>(self.perm.state[0].val())
-            | (bit_cast::<256, 64>(self.perm.state[1].val()) << 64)
-            | (bit_cast::<256, 64>(self.perm.state[2].val()) << 128)
-            | (bit_cast::<256, 64>(self.perm.state[3].val()) << 192);
 
         // Incoming lanes, bytes past the job's length masked to zero.
         for j in 0..8 {
@@ -303,12 +304,6 @@ impl Logic for SpongeEngine {
             }
         }
 
-        // The block being absorbed is the last one when the length ends inside it.
-        self.pad_pos.next = self.len.q.val() - self.block_start.q.val();
-        self.is_final.next = self.pad_pos.val() < self.rate_bytes.val();
-        self.pad_lane.next = bit_cast::<8, 32>(self.pad_pos.val() >> 3);
-        self.pad_one.next = self.one.val() << ((self.pad_pos.val() & 7) << 3);
-
         // The result register takes the finished digest in the cycle the last permutation
         // ends (or later, once the writer has taken the previous result); the permutation
         // is free for the next block in that same cycle.
@@ -317,10 +312,7 @@ impl Logic for SpongeEngine {
             self.p_final.q.val() && !self.perm.busy.val() && self.out_free.val();
         self.perm_free.next =
             !self.perm.busy.val() && (!self.p_final.q.val() | self.take_result.val());
-        self.block_ready.next = self.in_active.q.val()
-            && (self.in_status.q.val() == self.st_ok.val())
-            && ((self.fill.q.val() >= self.n[17].val())
-                | (self.bytes_left.q.val() == self.b8[0].val()));
+        self.block_ready.next = self.head.ready.val();
         self.can_absorb.next = self.perm_free.val() && self.block_ready.val();
         // A rejected job goes to the result register when no digest takes it this cycle.
         self.reject_out.next = self.in_active.q.val()
@@ -366,7 +358,11 @@ impl Logic for SpongeEngine {
         }
         if self.take_result.val() {
             self.out_valid.d.next = true;
-            self.out_digest.d.next = self.state_digest.val();
+            // Assembled only in the cycle a result is taken.
+            self.out_digest.d.next = bit_cast::<256, 64>(self.perm.state[0].val())
+                | (bit_cast::<256, 64>(self.perm.state[1].val()) << 64)
+                | (bit_cast::<256, 64>(self.perm.state[2].val()) << 128)
+                | (bit_cast::<256, 64>(self.perm.state[3].val()) << 192);
             self.out_tag.d.next = self.p_tag.q.val();
             self.out_dst.d.next = self.p_dst.q.val();
             self.out_status.d.next = self.st_ok.val();
@@ -383,19 +379,7 @@ impl Logic for SpongeEngine {
 
         if self.can_absorb.val() {
             self.perm.start.next = true;
-            for i in 0..17 {
-                self.perm.absorb[i].next = self.buf[i].q.val();
-                if self.is_final.val() && (self.pad_lane.val() == self.n[i].val()) {
-                    self.perm.absorb[i].next = self.buf[i].q.val() ^ self.pad_one.val();
-                }
-            }
-            if self.is_final.val() {
-                if self.pad_lane.val() == self.n[16].val() {
-                    self.perm.absorb[16].next =
-                        self.buf[16].q.val() ^ self.pad_one.val() ^ self.pad_end.val();
-                } else {
-                    self.perm.absorb[16].next = self.buf[16].q.val() ^ self.pad_end.val();
-                }
+            if self.head.last.val() {
                 // The job leaves the input side; its result is due when this block ends.
                 self.in_active.d.next = false;
                 self.p_final.d.next = true;

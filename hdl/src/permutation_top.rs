@@ -60,6 +60,7 @@ impl Logic for PermutationTop {
     fn update(&mut self) {
         self.perm.clock.next = self.clock.val();
         self.perm.clear.next = self.clear.val();
+        self.perm.load.next = self.start.val();
         self.perm.start.next = self.start.val();
         self.perm.keep.next = self.keep.val();
         self.busy.next = self.perm.busy.val();
