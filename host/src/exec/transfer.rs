@@ -4,12 +4,13 @@
 //! charges 21,000 gas, moves the value and pays the beneficiary. Doing that arithmetic directly
 //! costs a fraction of a pass through revm's handler, and such transfers are a third of mainnet's
 //! transactions. Only the valid, ordinary case is taken here; every transaction that is not
-//! clearly one (any doubt about validity, code at either end, a precompile, self-payment,
-//! overflow, a fork this module does not know) goes to revm, which stays the authority.
+//! clearly one (any doubt about validity, code at either end, a precompile, a transfer to
+//! oneself, overflow, a fork this module does not know) goes to revm, which stays the authority.
 //!
 //! Invariant: for every transaction [`TransferRules::candidate`] accepts and whose accounts
 //! [`Candidate::apply`] accepts, revm's result and state changes are exactly those returned
-//! here (checked against revm in this module's tests and in `tests/tests/differential.rs`).
+//! here (checked against revm alone in `tests/tests/native_transfers.rs` and
+//! `tests/tests/differential.rs`).
 
 use crate::options::ExecOptions;
 use crate::output::AccountState;
