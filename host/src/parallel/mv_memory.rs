@@ -8,8 +8,9 @@
 //! are final.
 //!
 //! Cost: every access hashes its location and locks one of [`SHARDS`] tables; the slots of
-//! one contract spread over all of them, so lanes working on one token do not queue on a lock. Memories are recycled from block
-//! to block ([`MvMemory::take`]), so a block in steady state allocates almost nothing here.
+//! one contract spread over all of them, so lanes working on one token do not queue on a lock.
+//! Memories are recycled from block to block ([`MvMemory::take`]), so a block in steady state
+//! allocates almost nothing here.
 
 use super::credit::apply_credit;
 use super::location::{Location, Observed, Read, TxIdx, Written};

@@ -241,10 +241,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             ..AccountState::default()
         });
         state.balance = state.balance.saturating_add(amount);
-        entry.current = Some(state);
-        Self::change_of(&mut self.changed, entry, address)
-            .change
-            .info = Some(state);
+        Self::set_current(&mut self.changed, entry, address, state);
         Ok(())
     }
 
@@ -275,10 +272,18 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     /// Sets an account already loaded into the overlay.
     fn set_account(&mut self, address: Address, state: AccountState) {
         let entry = self.accounts.entry(address).or_default();
+        Self::set_current(&mut self.changed, entry, address, state);
+    }
+
+    /// Sets `address`'s account, whose entry is `entry`, and records it as the account's change.
+    fn set_current(
+        changed: &mut Vec<Changed>,
+        entry: &mut Entry,
+        address: Address,
+        state: AccountState,
+    ) {
         entry.current = Some(state);
-        Self::change_of(&mut self.changed, entry, address)
-            .change
-            .info = Some(state);
+        Self::change_of(changed, entry, address).change.info = Some(state);
     }
 
     /// Applies one transaction's (or system call's) final state.
