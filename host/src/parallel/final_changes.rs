@@ -119,21 +119,26 @@ impl MvMemory {
     /// The accounts of one bucket: each account's parts (from every collector) combined, then
     /// put in canonical form against its value before the block (cached in the memory when a
     /// lane read it).
-    fn bucket_changes<DB: DatabaseRef>(
+    fn bucket_changes<'p, DB: DatabaseRef>(
         &self,
-        parts: Vec<&(Address, Part)>,
+        parts: impl Iterator<Item = &'p (Address, Part)>,
         base: &dyn BaseState,
         db: &DB,
         earlier: &StateChanges,
     ) -> Result<WorkerOutput, String> {
-        let mut parts = parts;
-        parts.sort_unstable_by_key(|(a, _)| address_order_key(a));
+        // Keys inline: sorting references by a key behind them misses the cache at every
+        // comparison.
+        let mut parts: Vec<_> = parts
+            .map(|(address, part)| (address_order_key(address), address, part))
+            .collect();
+        parts.sort_unstable_by_key(|(key, ..)| *key);
         let mut out = WorkerOutput::default();
-        for group in parts.chunk_by(|(a, _), (b, _)| a == b) {
-            let address = group[0].0;
+        for group in parts.chunk_by(|(a, ..), (b, ..)| a == b) {
+            let address = *group[0].1;
             let (mut info, mut wipe, mut original) = (None, None, Original::Unknown);
-            let mut slots = Vec::new();
-            for (_, part) in group.iter().copied() {
+            // (key, writer, final value, value before the block when a lane read it)
+            let mut slots: Vec<(U256, TxIdx, U256, Option<U256>)> = Vec::new();
+            for (_, _, part) in group {
                 match part {
                     Part::Account(value, credit_wipe, before) => {
                         info = Some(*value);
@@ -141,9 +146,15 @@ impl MvMemory {
                         original = *before;
                     }
                     Part::Reset(idx) => wipe = wipe.max(Some(*idx)),
-                    Part::Slot(key, idx, value, before) => {
-                        slots.push((*key, *idx, *value, *before))
-                    }
+                    Part::Slot(key, idx, value, before) => slots.push((
+                        *key,
+                        *idx,
+                        *value,
+                        match before {
+                            Original::Storage(v) => Some(*v),
+                            _ => None,
+                        },
+                    )),
                 }
             }
             if matches!(original, Original::Unknown) {
@@ -172,14 +183,26 @@ impl MvMemory {
                 out.raw.push((address, raw));
                 continue;
             }
-            let original_slot = |key: U256| match slots
-                .binary_search_by_key(&key, |(k, ..)| *k)
-                .map(|i| slots[i].3)
-            {
-                Ok(Original::Storage(value)) => Ok(value),
-                _ => db
-                    .storage_ref(address, key)
-                    .map_err(|e| crate::state::DbError(e.to_string())),
+            // Slots are asked for in key order, as `slots` is sorted: a cursor finds each one
+            // (a search when asked out of order).
+            let mut cursor = 0;
+            let original_slot = |key: U256| {
+                while slots.get(cursor).is_some_and(|(k, ..)| *k < key) {
+                    cursor += 1;
+                }
+                let found = match slots.get(cursor) {
+                    Some(slot) if slot.0 == key => Some(slot.3),
+                    _ => slots
+                        .binary_search_by_key(&key, |(k, ..)| *k)
+                        .ok()
+                        .map(|i| slots[i].3),
+                };
+                match found.flatten() {
+                    Some(value) => Ok(value),
+                    None => db
+                        .storage_ref(address, key)
+                        .map_err(|e| crate::state::DbError(e.to_string())),
+                }
             };
             if let Some((change, code_changed)) =
                 canonical_change(raw, original, original_slot).map_err(|e| e.0)?
@@ -215,7 +238,7 @@ impl MvMemory {
         .collect::<Result<Vec<Buckets>, String>>()?;
         let earlier_ref = &earlier;
         let outputs = on_workers(workers, |b| {
-            let parts = collected.iter().flat_map(|buckets| &buckets[b]).collect();
+            let parts = collected.iter().flat_map(|buckets| &buckets[b]);
             self.bucket_changes(parts, base, db, earlier_ref)
         });
         let codes = self.codes();

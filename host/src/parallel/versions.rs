@@ -44,16 +44,27 @@ impl<E> VersionList<E> {
         }
     }
 
+    /// How many entries are of transactions below `txn`. Readers mostly come after every
+    /// writer so far: the last entry is checked before searching.
+    fn count_below(&self, txn: TxIdx) -> usize {
+        match self.items.last() {
+            Some((last, _)) if *last < txn => self.items.len(),
+            _ => self.items.partition_point(|(k, _)| *k < txn),
+        }
+    }
+
     /// Entries of transactions below `txn`, in order.
     pub fn below(&self, txn: TxIdx) -> impl DoubleEndedIterator<Item = (&TxIdx, &E)> {
-        let end = self.items.partition_point(|(k, _)| *k < txn);
-        self.items[..end].iter().map(|(k, e)| (k, e))
+        self.items[..self.count_below(txn)]
+            .iter()
+            .map(|(k, e)| (k, e))
     }
 
     /// Entries of transactions from `txn` on, in order.
     pub fn from(&self, txn: TxIdx) -> impl DoubleEndedIterator<Item = (&TxIdx, &E)> {
-        let start = self.items.partition_point(|(k, _)| *k < txn);
-        self.items[start..].iter().map(|(k, e)| (k, e))
+        self.items[self.count_below(txn)..]
+            .iter()
+            .map(|(k, e)| (k, e))
     }
 
     /// All entries, in order.
