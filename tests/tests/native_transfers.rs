@@ -1,8 +1,8 @@
 //! Plain transfers executed natively must give exactly what revm gives: random blocks of
 //! transfers across forks, transaction types, fees, nonces, balances and recipients (accounts
-//! with and without code, precompiles, the beneficiary, the sender itself; a sender that is the
-//! beneficiary), in both modes,
-//! sequentially and in lanes, against the same block run through revm alone.
+//! with and without code, precompiles, the beneficiary, the sender itself, an account whose
+//! balance a transfer overflows; a sender that is the beneficiary), in both modes, sequentially
+//! and in lanes, against the same block run through revm alone.
 
 use fpevm::revm::context::{BlockEnv, TxEnv};
 use fpevm::revm::primitives::hardfork::SpecId;
@@ -44,6 +44,8 @@ fn pre_state(rich_beneficiary: bool) -> InMemoryState {
     state.insert_account(addr(10), U256::ZERO, 0, Bytes::new(), []);
     // STOP-only contract: a transfer to it runs code.
     state.insert_account(addr(11), U256::ZERO, 1, Bytes::from_static(&[0x00]), []);
+    // A recipient a transfer of 3 wei or more overflows (revm halts such a transfer).
+    state.insert_account(addr(12), U256::MAX - U256::from(2), 0, Bytes::new(), []);
     let beneficiary_balance = if rich_beneficiary {
         U256::MAX - U256::from(1_000)
     } else {
@@ -63,7 +65,7 @@ fn pre_state(rich_beneficiary: bool) -> InMemoryState {
 struct Transfer {
     sender: u64,
     /// 0..4 senders, 4 a fresh account, 5 the empty account, 6 the contract, 7 a precompile,
-    /// 8 the beneficiary, 9 the sender itself.
+    /// 8 the beneficiary, 9 the sender itself, 10 an account with nearly the largest balance.
     to: u8,
     value: u64,
     tx_type: u8,
@@ -78,7 +80,7 @@ fn transfer() -> impl Strategy<Value = Transfer> {
     (
         (
             0..SENDERS,
-            0u8..10,
+            0u8..11,
             prop_oneof![Just(0u64), 1u64..5, Just(10u64.pow(18))],
         ),
         (0u8..3, prop_oneof![0u64..9, Just(30)], 0u64..12),
@@ -129,7 +131,8 @@ fn build_txs(plan: &[Transfer]) -> Vec<TxEnv> {
                 6 => addr(11),
                 7 => Address::with_last_byte(4),
                 8 => Address::repeat_byte(BENEFICIARY),
-                _ => addr(t.sender),
+                9 => addr(t.sender),
+                _ => addr(12),
             };
             TxEnv {
                 tx_type: t.tx_type,

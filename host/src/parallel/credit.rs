@@ -24,6 +24,13 @@ pub fn apply_credit(
     (!empty || !spec.is_enabled_in(SpecId::SPURIOUS_DRAGON)).then_some(state)
 }
 
+/// Whether a lazily credited transfer of `amount` to `account` overflows its balance. revm
+/// halts such a transfer (where a fee credit only leaves the balance as it is), so the lazy
+/// credit has no exact equivalent and the block must run sequentially.
+pub fn transfer_overflows(account: Option<AccountState>, amount: U256) -> bool {
+    account.is_some_and(|a| a.balance.checked_add(amount).is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +67,8 @@ mod tests {
             code_hash: KECCAK_EMPTY,
         });
         assert_eq!(apply_credit(max, U256::from(1), SpecId::CANCUN), max);
+        assert!(transfer_overflows(max, U256::from(1)));
+        assert!(!transfer_overflows(max, U256::ZERO));
+        assert!(!transfer_overflows(None, U256::MAX));
     }
 }

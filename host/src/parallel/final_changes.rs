@@ -1,13 +1,11 @@
 //! The block's state changes, taken from the multi-version memory's final entries once every
 //! transaction's last execution is validated, in the canonical form the sequential path gives.
 
-use super::credit::apply_credit;
 use super::location::{address_hash, Location, TxIdx, Written};
 use super::mv_memory::{BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{address_order_key, canonical_change, canonicalize, overlay, FromDb};
 use revm::database_interface::DatabaseRef;
-use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, B256, U256};
 use std::collections::BTreeMap;
 
@@ -25,11 +23,11 @@ enum Part {
 /// Evaluates an account's version chain below `upto`: the final value, and the last
 /// transaction that removed it through a credit (a wipe that has no `StorageReset` entry).
 fn final_account(
+    mv: &MvMemory,
     slot: &Slot,
     address: Address,
     base: &dyn BaseState,
     upto: TxIdx,
-    spec: SpecId,
 ) -> Result<(Option<AccountState>, Option<TxIdx>), String> {
     let start = slot.entries.below(upto).rev().find_map(|(idx, e)| match e {
         Entry::Data(Written::Account(v)) => Some((*idx, *v)),
@@ -42,8 +40,8 @@ fn final_account(
     };
     let mut wiped = None;
     for (idx, entry) in slot.entries.from(from).take_while(|(idx, _)| **idx < upto) {
-        if let Entry::Data(Written::Credit(amount, _)) = entry {
-            let next = apply_credit(value, *amount, spec);
+        if let Entry::Data(Written::Credit(amount, kind)) = entry {
+            let next = mv.credit(value, *amount, *kind);
             if value.is_some() && next.is_none() {
                 wiped = Some(*idx);
             }
@@ -59,10 +57,10 @@ type Buckets = Vec<Vec<(Address, Part)>>;
 /// The final part of every location of `tables` written below `upto`, dealt into `buckets`
 /// buckets by account.
 fn collect_parts<'t>(
+    mv: &MvMemory,
     tables: impl Iterator<Item = std::sync::MutexGuard<'t, Table>>,
     base: &dyn BaseState,
     upto: TxIdx,
-    spec: SpecId,
     buckets: usize,
 ) -> Result<Buckets, String> {
     let mut out: Buckets = (0..buckets).map(|_| Vec::new()).collect();
@@ -73,7 +71,7 @@ fn collect_parts<'t>(
             };
             let part = match (slot.location, last) {
                 (Location::Account(a), _) => {
-                    let (info, wipe) = final_account(slot, a, base, upto, spec)?;
+                    let (info, wipe) = final_account(mv, slot, a, base, upto)?;
                     (a, Part::Account(info, wipe, slot.original))
                 }
                 (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
@@ -232,7 +230,7 @@ impl MvMemory {
         let chunk = SHARDS.div_ceil(workers);
         let range = |w: usize| (w * chunk).min(SHARDS)..((w + 1) * chunk).min(SHARDS);
         let collected = on_workers(workers, |w| {
-            collect_parts(self.tables(range(w)), base, upto, self.spec, workers)
+            collect_parts(self, self.tables(range(w)), base, upto, workers)
         })
         .into_iter()
         .collect::<Result<Vec<Buckets>, String>>()?;

@@ -100,6 +100,18 @@ pub fn execute<DB: DatabaseRef + Sync>(
         return sequential(spec, block_env, txs, db, options, reason);
     }
 
+    // The state changes first: their extraction evaluates every lazy credit, and a transfer
+    // that overflows changes its own transaction's result.
+    let earlier = pre.take_changes();
+    let changes = mv.final_changes(&Base(&pre), db, earlier, upto, lanes);
+    let overflowed = mv.transfer_overflowed();
+    mv.recycle();
+    if overflowed {
+        let reason = "a lazily credited transfer overflows its recipient's balance".to_string();
+        return sequential(spec, block_env, txs, db, options, reason);
+    }
+    let t_final = started.elapsed();
+
     let mut acc = BlockAccumulator::with_capacity(txs.len());
     for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate().take(upto) {
         let outcome = outcome.0.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -127,17 +139,12 @@ pub fn execute<DB: DatabaseRef + Sync>(
             (None, Ok(())) => Some(format!("transaction {index} has no result")),
         };
         if let Some(reason) = restart {
-            mv.recycle();
             return sequential(spec, block_env, txs, db, options, reason);
         }
     }
 
-    let t_results = started.elapsed();
-    let earlier = pre.take_changes();
-    let changes = mv.final_changes(&Base(&pre), db, earlier, upto, lanes);
-    mv.recycle();
     let mut changes = changes.map_err(db_err)?;
-    let t_final = started.elapsed();
+    let t_results = started.elapsed();
     if upto < txs.len() {
         let view = ChangesOverlay {
             db,

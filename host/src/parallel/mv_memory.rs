@@ -12,8 +12,8 @@
 //! Memories are recycled from block to block ([`MvMemory::take`]), so a block in steady state
 //! allocates almost nothing here.
 
-use super::credit::apply_credit;
-use super::location::{Location, Observed, Read, TxIdx, Written};
+use super::credit::{apply_credit, transfer_overflows};
+use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
 use super::padded::Padded;
 use super::versions::VersionList;
 use crate::output::AccountState;
@@ -118,6 +118,9 @@ pub struct MvMemory {
     /// Whether any transaction wiped an account's storage yet: until one does, storage reads
     /// skip the wipe's lookup (its shard's lock would be taken by every read of a hot contract).
     has_resets: AtomicBool,
+    /// Whether a lazily credited transfer overflowed its recipient's balance when evaluated
+    /// (see [`transfer_overflows`]): the block then runs sequentially.
+    transfer_overflowed: AtomicBool,
     pub(super) spec: SpecId,
 }
 
@@ -144,6 +147,7 @@ impl MvMemory {
             codes: RwLock::new(B256Map::default()),
             has_codes: AtomicBool::new(false),
             has_resets: AtomicBool::new(false),
+            transfer_overflowed: AtomicBool::new(false),
             spec,
         });
         memory.spec = spec;
@@ -180,6 +184,7 @@ impl MvMemory {
             .clear();
         *self.has_codes.get_mut() = false;
         *self.has_resets.get_mut() = false;
+        *self.transfer_overflowed.get_mut() = false;
         let mut recycled = lock(&RECYCLED);
         if recycled.len() < RECYCLED_MAX {
             recycled.push(self);
@@ -261,7 +266,6 @@ impl MvMemory {
         txn: TxIdx,
         base: &dyn BaseState,
     ) -> Resolved<Option<AccountState>> {
-        let spec = self.spec;
         self.with_slot(Location::Account(address), |slot| {
             // The latest full value below `txn`, then the credits after it in order.
             let mut start = 0;
@@ -285,12 +289,31 @@ impl MvMemory {
                 },
             };
             for (_, entry) in slot.entries.from(start).take_while(|(idx, _)| **idx < txn) {
-                if let Entry::Data(Written::Credit(amount, _)) = entry {
-                    value = apply_credit(value, *amount, spec);
+                if let Entry::Data(Written::Credit(amount, kind)) = entry {
+                    value = self.credit(value, *amount, *kind);
                 }
             }
             Resolved::Value(value)
         })
+    }
+
+    /// `value` after a credit, noting a transfer that overflows.
+    pub(super) fn credit(
+        &self,
+        value: Option<AccountState>,
+        amount: U256,
+        kind: CreditKind,
+    ) -> Option<AccountState> {
+        if kind == CreditKind::Transfer && transfer_overflows(value, amount) {
+            self.transfer_overflowed.store(true, Ordering::Relaxed);
+        }
+        apply_credit(value, amount, self.spec)
+    }
+
+    /// Whether a lazily credited transfer overflowed its recipient's balance in a read or in
+    /// the final extraction.
+    pub fn transfer_overflowed(&self) -> bool {
+        self.transfer_overflowed.load(Ordering::Relaxed)
     }
 
     /// The account's code hash as transaction `txn` sees it, without depending on its balance:
