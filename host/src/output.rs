@@ -89,7 +89,9 @@ impl From<revm::state::AccountInfo> for AccountState {
 
 impl AccountState {
     /// The account as revm loads it: code left for revm to fetch by hash, except that an
-    /// account without code carries the empty code (no lookup needed).
+    /// account without code carries the empty code (no lookup needed). Built field by field:
+    /// `AccountInfo::default()` would clone and drop the shared empty code, whose reference
+    /// count every lane then writes.
     pub fn to_info(self) -> revm::state::AccountInfo {
         revm::state::AccountInfo {
             balance: self.balance,
@@ -97,7 +99,7 @@ impl AccountState {
             code_hash: self.code_hash,
             code: (self.code_hash == revm::primitives::KECCAK_EMPTY)
                 .then(revm::bytecode::Bytecode::default),
-            ..revm::state::AccountInfo::default()
+            account_id: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The database a lane's revm reads through: the multi-version memory over the block's base
 //! state, recording every read for validation.
 
+use super::lane_codes::LaneCodes;
 use super::location::{Location, Observed, Read, TxIdx};
 use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
 use crate::exec::transfer::{Candidate, Transferred};
@@ -53,6 +54,7 @@ pub struct LaneDb<'a, B> {
     /// The recipient of a plain transfer whose balance is not read (its credit is lazy).
     lazy_recipient: Option<Address>,
     reads: Vec<Read>,
+    codes: LaneCodes,
 }
 
 impl<'a, B: DatabaseRef> LaneDb<'a, B> {
@@ -64,6 +66,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             txn: 0,
             lazy_recipient: None,
             reads: Vec::new(),
+            codes: LaneCodes::default(),
         }
     }
 
@@ -159,21 +162,17 @@ impl<B: DatabaseRef> Database for LaneDb<'_, B> {
             location: Location::Account(address),
             observed: Observed::Account(value),
         });
-        Ok(value.map(AccountState::to_info))
+        Ok(value.map(|v| self.codes.info(v)))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, LaneError> {
-        if code_hash == KECCAK_EMPTY {
-            return Ok(Bytecode::default());
-        }
-        match self.mv.code(&code_hash) {
+        let (mv, base) = (self.mv, self.base.0);
+        self.codes.get(code_hash, || match mv.code(&code_hash) {
             Some(code) => Ok(code),
-            None => self
-                .base
-                .0
+            None => base
                 .code_by_hash_ref(code_hash)
                 .map_err(|e| LaneError::Base(e.to_string())),
-        }
+        })
     }
 
     fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, LaneError> {

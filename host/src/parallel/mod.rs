@@ -16,6 +16,7 @@ mod fee;
 mod final_changes;
 mod handler;
 mod lane;
+mod lane_codes;
 mod lane_db;
 mod location;
 mod mv_memory;
