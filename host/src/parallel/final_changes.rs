@@ -1,7 +1,8 @@
 //! The block's state changes, taken from the multi-version memory's final entries once every
 //! transaction's last execution is validated, in the canonical form the sequential path gives.
 
-use super::location::{address_hash, Location, TxIdx, Written};
+use super::fee_column::Fee;
+use super::location::{address_hash, CreditKind, Location, TxIdx, Written};
 use super::mv_memory::{BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{address_order_key, canonical_change, canonicalize, overlay, FromDb};
@@ -20,32 +21,51 @@ enum Part {
     Slot(U256, TxIdx, U256, Original),
 }
 
-/// Evaluates an account's version chain below `upto`: the final value, and the last
-/// transaction that removed it through a credit (a wipe that has no `StorageReset` entry).
+/// Evaluates an account's version chain below `upto` (and, for the beneficiary, its fee
+/// credits): the final value, and the last transaction that removed it through a credit (a
+/// wipe that has no `StorageReset` entry).
 fn final_account(
     mv: &MvMemory,
-    slot: &Slot,
+    slot: Option<&Slot>,
     address: Address,
     base: &dyn BaseState,
     upto: TxIdx,
 ) -> Result<(Option<AccountState>, Option<TxIdx>), String> {
-    let start = slot.entries.below(upto).rev().find_map(|(idx, e)| match e {
-        Entry::Data(Written::Account(v)) => Some((*idx, *v)),
-        _ => None,
+    let start = slot.and_then(|slot| {
+        slot.entries.below(upto).rev().find_map(|(idx, e)| match e {
+            Entry::Data(Written::Account(v)) => Some((*idx, *v)),
+            _ => None,
+        })
     });
-    let (from, mut value) = match (start, slot.original) {
+    let (from, mut value) = match (start, slot.map(|s| s.original)) {
         (Some((idx, v)), _) => (idx + 1, v),
-        (None, Original::Account(v)) => (0, v),
+        (None, Some(Original::Account(v))) => (0, v),
         (None, _) => (0, base.base_account(address)?),
     };
     let mut wiped = None;
-    for (idx, entry) in slot.entries.from(from).take_while(|(idx, _)| **idx < upto) {
+    let mut credit = |idx: TxIdx, amount: U256, kind: CreditKind| {
+        let next = mv.credit(value, amount, kind);
+        if value.is_some() && next.is_none() {
+            wiped = Some(idx);
+        }
+        value = next;
+    };
+    for (idx, entry) in slot
+        .iter()
+        .flat_map(|slot| slot.entries.from(from))
+        .take_while(|(idx, _)| **idx < upto)
+    {
         if let Entry::Data(Written::Credit(amount, kind)) = entry {
-            let next = mv.credit(value, *amount, *kind);
-            if value.is_some() && next.is_none() {
-                wiped = Some(*idx);
+            credit(*idx, *amount, *kind);
+        }
+    }
+    if address == mv.beneficiary {
+        for idx in from..upto {
+            match mv.fees.get(idx) {
+                None => {}
+                Some(Fee::Credit(amount)) => credit(idx, amount, CreditKind::Fee),
+                Some(Fee::Estimate) => return Err("an aborted fee credit is left".into()),
             }
-            value = next;
         }
     }
     Ok((value, wiped))
@@ -70,8 +90,10 @@ fn collect_parts<'t>(
                 continue;
             };
             let part = match (slot.location, last) {
+                // Taken with its fee credits by `beneficiary_part`.
+                (Location::Account(a), _) if a == mv.beneficiary => continue,
                 (Location::Account(a), _) => {
-                    let (info, wipe) = final_account(mv, slot, a, base, upto)?;
+                    let (info, wipe) = final_account(mv, Some(slot), a, base, upto)?;
                     (a, Part::Account(info, wipe, slot.original))
                 }
                 (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
@@ -114,6 +136,26 @@ struct WorkerOutput {
 }
 
 impl MvMemory {
+    /// The beneficiary's final part, if a transaction below `upto` wrote it or credited it.
+    fn beneficiary_part(
+        &self,
+        base: &dyn BaseState,
+        upto: TxIdx,
+    ) -> Result<Option<(Address, Part)>, String> {
+        let address = self.beneficiary;
+        let credited = (0..upto).any(|idx| self.fees.get(idx).is_some());
+        self.find_slot(Location::Account(address), |slot| {
+            let slot = slot.map(|slot| &*slot);
+            let written = slot.is_some_and(|s| s.entries.below(upto).next().is_some());
+            if !credited && !written {
+                return Ok(None);
+            }
+            let (info, wipe) = final_account(self, slot, address, base, upto)?;
+            let original = slot.map_or(Original::Unknown, |s| s.original);
+            Ok(Some((address, Part::Account(info, wipe, original))))
+        })
+    }
+
     /// The accounts of one bucket: each account's parts (from every collector) combined, then
     /// put in canonical form against its value before the block (cached in the memory when a
     /// lane read it).
@@ -229,11 +271,14 @@ impl MvMemory {
         let workers = workers.clamp(1, SHARDS);
         let chunk = SHARDS.div_ceil(workers);
         let range = |w: usize| (w * chunk).min(SHARDS)..((w + 1) * chunk).min(SHARDS);
-        let collected = on_workers(workers, |w| {
+        let mut collected = on_workers(workers, |w| {
             collect_parts(self, self.tables(range(w)), base, upto, workers)
         })
         .into_iter()
         .collect::<Result<Vec<Buckets>, String>>()?;
+        if let Some(part) = self.beneficiary_part(base, upto)? {
+            collected[0][address_hash(&part.0) as usize % workers].push(part);
+        }
         let earlier_ref = &earlier;
         let outputs = on_workers(workers, |b| {
             let parts = collected.iter().flat_map(|buckets| &buckets[b]);

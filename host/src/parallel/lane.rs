@@ -48,9 +48,10 @@ pub struct Shared<'a, B> {
     pub cfg: &'a CfgEnv,
     pub spec: SpecId,
     pub outcomes: &'a [Padded<Mutex<Option<TxExecution>>>],
-    /// Incarnations executed and aborted so far (the dependency monitor's inputs).
-    pub executions: AtomicUsize,
-    pub aborts: AtomicUsize,
+    /// Incarnations executed and aborted so far (the dependency monitor's inputs), each on its
+    /// own cache line: the counts change on every execution, the fields around them never.
+    pub executions: Padded<AtomicUsize>,
+    pub aborts: Padded<AtomicUsize>,
     /// Set when the monitor stopped the lanes because dependencies make parallelism lose.
     pub halted_for_dependencies: AtomicBool,
     /// The device the lanes' KECCAK256 and ALU opcodes may go to.

@@ -13,6 +13,7 @@
 
 mod credit;
 mod fee;
+mod fee_column;
 mod final_changes;
 mod handler;
 mod lane;
@@ -58,7 +59,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let mut pre = BlockState::new(db);
     apply_beacon_root_on(&mut pre, spec, block_env, options)?;
     let cfg = cfg_env(spec, options);
-    let mv = MvMemory::take(txs.len(), spec);
+    let mv = MvMemory::take(txs.len(), spec, block_env.beneficiary);
     let scheduler = Scheduler::new(txs.len());
     let outcomes: Vec<Padded<Mutex<Option<TxExecution>>>> =
         (0..txs.len()).map(|_| Padded(Mutex::new(None))).collect();
@@ -71,8 +72,8 @@ pub fn execute<DB: DatabaseRef + Sync>(
         cfg: &cfg,
         spec,
         outcomes: &outcomes,
-        executions: AtomicUsize::new(0),
-        aborts: AtomicUsize::new(0),
+        executions: Padded(AtomicUsize::new(0)),
+        aborts: Padded(AtomicUsize::new(0)),
         halted_for_dependencies: AtomicBool::new(false),
         offloader: options.offloader.as_ref(),
         transfers: TransferRules::for_block(spec, block_env, options),

@@ -9,10 +9,12 @@
 //!
 //! Cost: every access hashes its location and locks one of [`SHARDS`] tables; the slots of
 //! one contract spread over all of them, so lanes working on one token do not queue on a lock.
-//! Memories are recycled from block to block ([`MvMemory::take`]), so a block in steady state
+//! The beneficiary's fee credits, one per transaction, live beside the tables
+//! ([`super::fee_column`]). Memories are recycled from block to block ([`MvMemory::take`]), so a block in steady state
 //! allocates almost nothing here.
 
 use super::credit::{apply_credit, transfer_overflows};
+use super::fee_column::{Fee, FeeColumn};
 use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
 use super::padded::Padded;
 use super::versions::VersionList;
@@ -121,6 +123,9 @@ pub struct MvMemory {
     /// Whether a lazily credited transfer overflowed its recipient's balance when evaluated
     /// (see [`transfer_overflows`]): the block then runs sequentially.
     transfer_overflowed: AtomicBool,
+    /// The beneficiary's fee credits (not in the tables: see [`FeeColumn`]).
+    pub(super) fees: FeeColumn,
+    pub(super) beneficiary: Address,
     pub(super) spec: SpecId,
 }
 
@@ -135,9 +140,9 @@ static RECYCLED: Mutex<Vec<MvMemory>> = Mutex::new(Vec::new());
 const RECYCLED_MAX: usize = 2;
 
 impl MvMemory {
-    /// A memory for a block of `txs` transactions under `spec`: a recycled one when there is
-    /// one (give it back with [`Self::recycle`]), else a new one.
-    pub fn take(txs: usize, spec: SpecId) -> Self {
+    /// A memory for a block of `txs` transactions under `spec` paying `beneficiary`: a recycled
+    /// one when there is one (give it back with [`Self::recycle`]), else a new one.
+    pub fn take(txs: usize, spec: SpecId, beneficiary: Address) -> Self {
         let recycled = lock(&RECYCLED).pop();
         let mut memory = recycled.unwrap_or_else(|| Self {
             shards: (0..SHARDS)
@@ -148,9 +153,13 @@ impl MvMemory {
             has_codes: AtomicBool::new(false),
             has_resets: AtomicBool::new(false),
             transfer_overflowed: AtomicBool::new(false),
+            fees: FeeColumn::default(),
+            beneficiary,
             spec,
         });
         memory.spec = spec;
+        memory.beneficiary = beneficiary;
+        memory.fees.reset(txs);
         // About three locations per transaction: sized up front, the tables rarely grow while
         // lanes run.
         let per_shard = 3 * txs / SHARDS + 4;
@@ -266,13 +275,13 @@ impl MvMemory {
         txn: TxIdx,
         base: &dyn BaseState,
     ) -> Resolved<Option<AccountState>> {
-        self.with_slot(Location::Account(address), |slot| {
+        let listed = self.with_slot(Location::Account(address), |slot| {
             // The latest full value below `txn`, then the credits after it in order.
             let mut start = 0;
             let mut value = None;
             for (idx, entry) in slot.entries.below(txn).rev() {
                 match entry {
-                    Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
+                    Entry::Estimate => return Err(Resolved::Blocked(Blocked(*idx))),
                     Entry::Data(Written::Account(v)) => {
                         value = Some(*v);
                         start = idx + 1;
@@ -285,7 +294,7 @@ impl MvMemory {
                 Some(v) => v,
                 None => match slot.original_account(address, base) {
                     Ok(v) => v,
-                    Err(e) => return Resolved::Failed(e),
+                    Err(e) => return Err(Resolved::Failed(e)),
                 },
             };
             for (_, entry) in slot.entries.from(start).take_while(|(idx, _)| **idx < txn) {
@@ -293,8 +302,25 @@ impl MvMemory {
                     value = self.credit(value, *amount, *kind);
                 }
             }
-            Resolved::Value(value)
-        })
+            Ok((value, start))
+        });
+        let (mut value, start) = match listed {
+            Ok(listed) => listed,
+            Err(resolved) => return resolved,
+        };
+        if address == self.beneficiary {
+            // Its fee credits, walked without holding the table's lock.
+            for idx in start..txn {
+                match self.fees.get(idx) {
+                    None => {}
+                    Some(Fee::Estimate) => return Resolved::Blocked(Blocked(idx)),
+                    Some(Fee::Credit(amount)) => {
+                        value = self.credit(value, amount, CreditKind::Fee)
+                    }
+                }
+            }
+        }
+        Resolved::Value(value)
     }
 
     /// `value` after a credit, noting a transfer that overflows.
@@ -421,8 +447,27 @@ impl MvMemory {
         writes: &mut Vec<(Location, Written)>,
     ) -> bool {
         let mut record = lock(&self.records[txn]);
-        let previous = std::mem::take(&mut record.writes);
+        // The beneficiary's fee goes to its column, set before the tables change and cleared
+        // after them: a reader walking the tables, then the column, always finds this
+        // transaction's contribution (or its estimate) in one of the two.
+        let mut fee = None;
+        writes.retain(|(location, value)| match (location, value) {
+            (Location::Account(a), Written::Credit(amount, kind)) if *a == self.beneficiary => {
+                debug_assert_eq!(
+                    *kind,
+                    CreditKind::Fee,
+                    "the beneficiary is never a lazy recipient"
+                );
+                fee = Some(*amount);
+                false
+            }
+            _ => true,
+        });
         let mut wrote_new = false;
+        if fee.is_some() {
+            wrote_new |= !self.fees.set(txn, fee);
+        }
+        let previous = std::mem::take(&mut record.writes);
         for (location, _) in writes.iter() {
             wrote_new |= !previous.contains(location);
         }
@@ -448,6 +493,9 @@ impl MvMemory {
         if reset {
             self.has_resets.store(true, Ordering::Release);
         }
+        if fee.is_none() {
+            self.fees.set(txn, None);
+        }
         record.writes = locations;
         std::mem::swap(&mut record.reads, reads);
         reads.clear();
@@ -457,6 +505,7 @@ impl MvMemory {
     /// Marks an aborted incarnation's writes as estimates of the next incarnation's.
     pub fn convert_writes_to_estimates(&self, txn: TxIdx) {
         let record = lock(&self.records[txn]);
+        self.fees.estimate(txn);
         for location in &record.writes {
             self.find_slot(*location, |slot| {
                 if let Some(slot) = slot {
@@ -485,7 +534,7 @@ mod tests {
     fn a_recycled_memory_keeps_nothing_of_its_last_block() {
         let address = Address::repeat_byte(7);
         let key = U256::from(3);
-        let memory = MvMemory::take(4, SpecId::CANCUN);
+        let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
         let mut reads = Vec::new();
         let mut writes = vec![(
             Location::Storage(address, key),
@@ -499,7 +548,7 @@ mod tests {
         memory.insert_code(B256::repeat_byte(1), Bytecode::default());
         memory.recycle();
 
-        let memory = MvMemory::take(2, SpecId::CANCUN);
+        let memory = MvMemory::take(2, SpecId::CANCUN, Address::ZERO);
         assert_eq!(
             memory.storage(address, key, 1, &Zeroes),
             Resolved::Value(U256::ZERO)
@@ -513,9 +562,61 @@ mod tests {
     }
 
     #[test]
+    fn the_beneficiary_reads_its_last_full_value_then_the_fees_after_it() {
+        let beneficiary = Address::repeat_byte(9);
+        let memory = MvMemory::take(4, SpecId::CANCUN, beneficiary);
+        let fee = |amount: u64| {
+            vec![(
+                Location::Account(beneficiary),
+                Written::Credit(U256::from(amount), CreditKind::Fee),
+            )]
+        };
+        let balance = |amount: u64| {
+            Some(AccountState {
+                balance: U256::from(amount),
+                nonce: 0,
+                code_hash: KECCAK_EMPTY,
+            })
+        };
+        let mut reads = Vec::new();
+        assert!(memory.record(0, &mut reads, &mut fee(5)));
+        let mut full = vec![(
+            Location::Account(beneficiary),
+            Written::Account(balance(100)),
+        )];
+        assert!(memory.record(1, &mut reads, &mut full));
+        assert!(memory.record(2, &mut reads, &mut fee(7)));
+        assert_eq!(
+            memory.account(beneficiary, 1, &Zeroes),
+            Resolved::Value(balance(5))
+        );
+        assert_eq!(
+            memory.account(beneficiary, 2, &Zeroes),
+            Resolved::Value(balance(100))
+        );
+        assert_eq!(
+            memory.account(beneficiary, 3, &Zeroes),
+            Resolved::Value(balance(107))
+        );
+        memory.convert_writes_to_estimates(2);
+        assert_eq!(
+            memory.account(beneficiary, 3, &Zeroes),
+            Resolved::Blocked(Blocked(2))
+        );
+        // Transaction 1's next incarnation only pays a fee: its full value is gone.
+        assert!(memory.record(1, &mut reads, &mut fee(1)));
+        assert!(!memory.record(2, &mut reads, &mut fee(7)));
+        assert_eq!(
+            memory.account(beneficiary, 3, &Zeroes),
+            Resolved::Value(balance(13))
+        );
+        memory.recycle();
+    }
+
+    #[test]
     fn an_estimate_blocks_readers_above_it_until_rewritten() {
         let address = Address::repeat_byte(8);
-        let memory = MvMemory::take(3, SpecId::CANCUN);
+        let memory = MvMemory::take(3, SpecId::CANCUN, Address::ZERO);
         let value = Some(AccountState {
             balance: U256::from(5),
             nonce: 1,
