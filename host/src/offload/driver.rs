@@ -3,8 +3,9 @@
 //!
 //! A batch is cut into chunks that fit the ring and the input arena. Each chunk is copied into
 //! the arena, written as descriptors, announced with one doorbell write, and waited for: the
-//! driver advances the device and consumes completions, matching them to jobs by tag. A chunk
-//! starts only when the previous one completed, so every chunk sees empty rings.
+//! driver consumes the completions already written, advancing the device only when none is
+//! waiting (so none waits out a whole poll), and matches them to jobs by tag. A chunk starts
+//! only when the previous one completed, so every chunk sees empty rings.
 //!
 //! Tags come from a counter that never repeats within 2^64 jobs, so a completion left over from
 //! an earlier chunk can never pass for one of the current chunk. After any error the driver
@@ -352,9 +353,19 @@ impl<T: Transport> Driver<T> {
         Ok(())
     }
 
-    /// Lets the device advance once, then consumes every valid completion. Raw access: the
-    /// completions are returned as they are, unchecked.
+    /// Consumes every valid completion; only when none is waiting, lets the device advance
+    /// once first. Raw access: the completions are returned as they are, unchecked.
+    ///
+    /// Looking before advancing matters: the device keeps running while the driver works
+    /// (on the simulated core, the `CQ_HEAD` write that acknowledges a completion takes a
+    /// clock cycle), so a completion may land after the last look. `advance` returns early
+    /// only for a completion written during the call, so without the look the driver would
+    /// wait a whole `advance_cycles` for a result already in memory.
     pub fn poll(&mut self) -> Vec<Completion> {
+        let waiting = self.collect();
+        if !waiting.is_empty() {
+            return waiting;
+        }
         self.transport.advance(self.config.advance_cycles);
         self.collect()
     }

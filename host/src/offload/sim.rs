@@ -66,7 +66,10 @@ impl Transport for SimDevice {
         self.core.memory().bytes()
     }
     /// Clocks until a completion has been written or `cycles` have run, whichever is first,
-    /// so that a driver polling with a large budget does not simulate idle cycles.
+    /// so that a driver polling with a large budget does not simulate idle cycles. Only a
+    /// completion written during this call ends it early: one written before (for instance
+    /// in the cycle of the host's `CQ_HEAD` write) must be looked for before advancing, as
+    /// `Driver::poll` does.
     fn advance(&mut self, cycles: u64) {
         let start = self.core.read_reg(REG_CQ_TAIL);
         let mut left = cycles;
