@@ -444,19 +444,12 @@ impl Transport for AwsDevice {
     }
 
     /// The hardware runs by itself: waits about `cycles` clock periods (at most
-    /// [`MAX_ADVANCE_WAIT`]), spinning for short waits, then fences so completions the core
-    /// wrote are read fresh.
+    /// [`MAX_ADVANCE_WAIT`]) or until the core writes a completion, whichever is first (see
+    /// [`wait_for_completion`]), then fences so completions the core wrote are read fresh.
     fn advance(&mut self, cycles: u64) {
         let nanos = cycles.saturating_mul(1_000_000_000) / CLOCK_HZ;
         let wait = Duration::from_nanos(nanos).min(MAX_ADVANCE_WAIT);
-        if wait <= SPIN_LIMIT {
-            let start = Instant::now();
-            while start.elapsed() < wait {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::sleep(wait);
-        }
+        wait_for_completion(|| self.read_reg(layout::REG_CQ_TAIL), wait);
         fence(Ordering::SeqCst);
     }
 
@@ -464,6 +457,27 @@ impl Transport for AwsDevice {
     fn cycles(&self) -> u64 {
         self.counter(layout::REG_CYCLES_LO, layout::REG_CYCLES_HI)
             .unwrap_or(0)
+    }
+}
+
+/// Waits up to `wait` for a completion: returns as soon as `cq_tail` (the core's `CQ_TAIL`)
+/// reads differently from its first reading. Each reading is a PCIe round trip of about a
+/// microsecond, which paces the spin; waits longer than [`SPIN_LIMIT`] sleep after spinning
+/// that long. Without this, a lane waiting on one offloaded opcode waited out the whole
+/// `advance_cycles` budget (16 µs by default) however early the core finished.
+fn wait_for_completion(mut cq_tail: impl FnMut() -> u32, wait: Duration) {
+    let start = Instant::now();
+    let first = cq_tail();
+    while start.elapsed() < wait.min(SPIN_LIMIT) {
+        if cq_tail() != first {
+            return;
+        }
+        std::hint::spin_loop();
+    }
+    if let Some(rest) = wait.checked_sub(start.elapsed()) {
+        if wait > SPIN_LIMIT {
+            std::thread::sleep(rest);
+        }
     }
 }
 
@@ -494,6 +508,32 @@ mod tests {
 
     fn entry(frame: u64) -> u64 {
         pagemap::PRESENT | frame
+    }
+
+    #[test]
+    fn a_wait_ends_at_the_first_completion() {
+        let mut readings = 0;
+        wait_for_completion(
+            || {
+                readings += 1;
+                if readings < 3 {
+                    5
+                } else {
+                    6
+                }
+            },
+            Duration::from_secs(1),
+        );
+        assert_eq!(readings, 3, "the tail moved on the third reading");
+        let mut readings = 0;
+        wait_for_completion(
+            || {
+                readings += 1;
+                5
+            },
+            Duration::ZERO,
+        );
+        assert_eq!(readings, 1, "a zero wait reads the tail once and returns");
     }
 
     #[test]
