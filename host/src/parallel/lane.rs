@@ -2,6 +2,7 @@
 
 use super::fee::{beneficiary_fee, credit_account};
 use super::handler::DeferredFeeHandler;
+use super::hot_targets::HotTargets;
 use super::lane_db::{LaneDb, LaneError};
 use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
 use super::mv_memory::MvMemory;
@@ -58,6 +59,8 @@ pub struct Shared<'a, B> {
     pub offloader: Option<&'a EvmOffload>,
     /// Plain transfers the lanes execute natively (`None`: all go through revm).
     pub transfers: Option<TransferRules>,
+    /// Contracts whose calls conflicted in this block.
+    pub hot_targets: HotTargets,
 }
 
 /// What a lane reuses from one incarnation to the next.
@@ -135,6 +138,7 @@ fn validate<B: DatabaseRef>(
     let valid = shared.mv.validate(txn, &base);
     let aborted = !valid && shared.scheduler.try_validation_abort(txn, incarnation);
     if aborted {
+        shared.hot_targets.conflicted(txn);
         shared.mv.convert_writes_to_estimates(txn);
         shared.aborts.fetch_add(1, Ordering::Relaxed);
         monitor_dependencies(shared);
@@ -150,6 +154,16 @@ fn execute<B: DatabaseRef>(
     txn: TxIdx,
     incarnation: Incarnation,
 ) -> Option<Task> {
+    // A first execution of a call into a contract that conflicted waits for the previous call.
+    if let Some(previous) = shared
+        .hot_targets
+        .wait_for(txn)
+        .filter(|_| incarnation == 0)
+    {
+        if shared.scheduler.add_dependency(txn, previous) {
+            return None;
+        }
+    }
     loop {
         shared.executions.fetch_add(1, Ordering::Relaxed);
         scratch.writes.clear();

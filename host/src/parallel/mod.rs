@@ -16,6 +16,7 @@ mod fee;
 mod fee_column;
 mod final_changes;
 mod handler;
+mod hot_targets;
 mod lane;
 mod lane_codes;
 mod lane_db;
@@ -33,6 +34,7 @@ use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
 use crate::output::{BlockOutput, InvalidTxReason};
 use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
+use hot_targets::HotTargets;
 use lane::{run_lane, Shared, TxExecution, TxFailure};
 use lane_db::Base;
 use mv_memory::MvMemory;
@@ -77,6 +79,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         halted_for_dependencies: AtomicBool::new(false),
         offloader: options.offloader.as_ref(),
         transfers: TransferRules::for_block(spec, block_env, options),
+        hot_targets: HotTargets::new(txs),
     };
     let started = Instant::now();
     run_on_lanes(lanes, || run_lane(&shared));
