@@ -62,8 +62,13 @@ impl FeeColumn {
     }
 
     /// `txn`'s credit.
-    pub fn get(&self, txn: TxIdx) -> Option<Fee> {
+    fn get(&self, txn: TxIdx) -> Option<Fee> {
         *lock(&self.slots[txn])
+    }
+
+    /// The credits and estimates of the transactions in `txs`, in order.
+    pub fn within(&self, txs: std::ops::Range<TxIdx>) -> impl Iterator<Item = (TxIdx, Fee)> + '_ {
+        txs.filter_map(|txn| self.get(txn).map(|fee| (txn, fee)))
     }
 }
 

@@ -60,11 +60,10 @@ fn final_account(
         }
     }
     if address == mv.beneficiary {
-        for idx in from..upto {
-            match mv.fees.get(idx) {
-                None => {}
-                Some(Fee::Credit(amount)) => credit(idx, amount, CreditKind::Fee),
-                Some(Fee::Estimate) => return Err("an aborted fee credit is left".into()),
+        for (idx, fee) in mv.fees.within(from..upto) {
+            match fee {
+                Fee::Credit(amount) => credit(idx, amount, CreditKind::Fee),
+                Fee::Estimate => return Err("an aborted fee credit is left".into()),
             }
         }
     }
@@ -143,7 +142,7 @@ impl MvMemory {
         upto: TxIdx,
     ) -> Result<Option<(Address, Part)>, String> {
         let address = self.beneficiary;
-        let credited = (0..upto).any(|idx| self.fees.get(idx).is_some());
+        let credited = self.fees.within(0..upto).next().is_some();
         self.find_slot(Location::Account(address), |slot| {
             let slot = slot.map(|slot| &*slot);
             let written = slot.is_some_and(|s| s.entries.below(upto).next().is_some());

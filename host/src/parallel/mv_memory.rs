@@ -10,8 +10,8 @@
 //! Cost: every access hashes its location and locks one of [`SHARDS`] tables; the slots of
 //! one contract spread over all of them, so lanes working on one token do not queue on a lock.
 //! The beneficiary's fee credits, one per transaction, live beside the tables
-//! ([`super::fee_column`]). Memories are recycled from block to block ([`MvMemory::take`]), so a block in steady state
-//! allocates almost nothing here.
+//! ([`super::fee_column`]). Memories are recycled from block to block ([`MvMemory::take`]), so
+//! a block in steady state allocates almost nothing here.
 
 use super::credit::{apply_credit, transfer_overflows};
 use super::fee_column::{Fee, FeeColumn};
@@ -310,13 +310,10 @@ impl MvMemory {
         };
         if address == self.beneficiary {
             // Its fee credits, walked without holding the table's lock.
-            for idx in start..txn {
-                match self.fees.get(idx) {
-                    None => {}
-                    Some(Fee::Estimate) => return Resolved::Blocked(Blocked(idx)),
-                    Some(Fee::Credit(amount)) => {
-                        value = self.credit(value, amount, CreditKind::Fee)
-                    }
+            for (idx, fee) in self.fees.within(start..txn) {
+                match fee {
+                    Fee::Estimate => return Resolved::Blocked(Blocked(idx)),
+                    Fee::Credit(amount) => value = self.credit(value, amount, CreditKind::Fee),
                 }
             }
         }
