@@ -22,10 +22,12 @@ impl<E> Default for VersionList<E> {
 }
 
 impl<E> VersionList<E> {
+    /// `Ok` with `txn`'s index if it has an entry, else `Err` with where its entry would go.
     fn position(&self, txn: TxIdx) -> Result<usize, usize> {
-        match self.items.last() {
-            Some((last, _)) if *last < txn => Err(self.items.len()),
-            _ => self.items.binary_search_by_key(&txn, |(k, _)| *k),
+        let i = self.count_below(txn);
+        match self.items.get(i) {
+            Some((k, _)) if *k == txn => Ok(i),
+            _ => Err(i),
         }
     }
 
