@@ -162,7 +162,8 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
             let (mut revm_times, mut bare_times, mut fpevm_times) =
                 (Vec::new(), Vec::new(), Vec::new());
             let mut strategy = String::new();
-            // Interleaved runs: both sides see the same machine noise.
+            // Interleaved runs: both sides see the same machine noise. Each side's time includes
+            // freeing its output, so neither is charged for the other's.
             for _ in 0..bench.runs.max(1) {
                 for (receipts, times) in [(true, &mut revm_times), (false, &mut bare_times)] {
                     let started = Instant::now();
@@ -185,8 +186,9 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                     &options,
                 )
                 .map_err(|e| format!("{}: {e}", subject.name))?;
+                strategy.clone_from(&output.report.reason);
+                drop(output);
                 fpevm_times.push(started.elapsed());
-                strategy = output.report.reason;
             }
             let line = BenchLine {
                 workload: subject.name.clone(),
