@@ -5,7 +5,9 @@ use super::fee_column::Fee;
 use super::location::{address_hash, CreditKind, Location, TxIdx, Written};
 use super::mv_memory::{BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
 use crate::output::{AccountChange, AccountState, StateChanges};
-use crate::state::{address_order_key, canonical_change, canonicalize, overlay, FromDb};
+use crate::state::{
+    address_order_key, canonical_with_changed_slots, canonicalize, overlay, slot_order_key, FromDb,
+};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{Address, B256, U256};
 use std::collections::BTreeMap;
@@ -175,8 +177,6 @@ impl MvMemory {
         for group in parts.chunk_by(|(a, ..), (b, ..)| a == b) {
             let address = *group[0].1;
             let (mut info, mut wipe, mut original) = (None, None, Original::Unknown);
-            // (key, writer, final value, value before the block when a lane read it)
-            let mut slots: Vec<(U256, TxIdx, U256, Option<U256>)> = Vec::new();
             for (_, _, part) in group {
                 match part {
                     Part::Account(value, credit_wipe, before) => {
@@ -185,15 +185,7 @@ impl MvMemory {
                         original = *before;
                     }
                     Part::Reset(idx) => wipe = wipe.max(Some(*idx)),
-                    Part::Slot(key, idx, value, before) => slots.push((
-                        *key,
-                        *idx,
-                        *value,
-                        match before {
-                            Original::Storage(v) => Some(*v),
-                            _ => None,
-                        },
-                    )),
+                    Part::Slot(..) => {}
                 }
             }
             if matches!(original, Original::Unknown) {
@@ -206,45 +198,42 @@ impl MvMemory {
                 _ => base.base_account(address)?,
             };
             let info = info.unwrap_or(original);
-            // Sorted by slot: the storage map is built in order and originals are found by search.
-            slots.sort_unstable_by_key(|(key, ..)| *key);
-            let storage: BTreeMap<U256, U256> = slots
-                .iter()
-                .filter(|(_, idx, _, _)| wipe.is_none_or(|w| *idx >= w))
-                .map(|(key, _, value, _)| (*key, *value))
-                .collect();
-            let raw = AccountChange {
+            let raw = earlier.accounts.contains_key(&address);
+            // Compared as canonical form does, slot by slot as found: against zero once wiped
+            // or new, else against the value before the block (cached when a lane read it).
+            let compare = !raw && info.is_some();
+            let wiped = wipe.is_some() || original.is_none();
+            let mut storage: Vec<(U256, U256)> = Vec::new();
+            for (_, _, part) in group {
+                let Part::Slot(key, idx, value, before) = part else {
+                    continue;
+                };
+                if wipe.is_some_and(|w| *idx < w) {
+                    continue;
+                }
+                if compare {
+                    let before = match (wiped, before) {
+                        (true, _) => U256::ZERO,
+                        (false, Original::Storage(v)) => *v,
+                        (false, _) => db.storage_ref(address, *key).map_err(|e| e.to_string())?,
+                    };
+                    if *value == before {
+                        continue;
+                    }
+                }
+                storage.push((*key, *value));
+            }
+            // In key order, the map is built without sorting again.
+            storage.sort_unstable_by_key(|(key, _)| slot_order_key(key));
+            let change = AccountChange {
                 info,
                 storage_cleared: wipe.is_some() || info.is_none(),
-                storage,
+                storage: storage.into_iter().collect(),
             };
-            if earlier.accounts.contains_key(&address) {
-                out.raw.push((address, raw));
-                continue;
-            }
-            // Slots are asked for in key order, as `slots` is sorted: a cursor finds each one
-            // (a search when asked out of order).
-            let mut cursor = 0;
-            let original_slot = |key: U256| {
-                while slots.get(cursor).is_some_and(|(k, ..)| *k < key) {
-                    cursor += 1;
-                }
-                let found = match slots.get(cursor) {
-                    Some(slot) if slot.0 == key => Some(slot.3),
-                    _ => slots
-                        .binary_search_by_key(&key, |(k, ..)| *k)
-                        .ok()
-                        .map(|i| slots[i].3),
-                };
-                match found.flatten() {
-                    Some(value) => Ok(value),
-                    None => db
-                        .storage_ref(address, key)
-                        .map_err(|e| crate::state::DbError(e.to_string())),
-                }
-            };
-            if let Some((change, code_changed)) =
-                canonical_change(raw, original, original_slot).map_err(|e| e.0)?
+            if raw {
+                out.raw.push((address, change));
+            } else if let Some((change, code_changed)) =
+                canonical_with_changed_slots(change, original)
             {
                 if let (true, Some(info)) = (code_changed, change.info) {
                     out.code_hashes.push(info.code_hash);

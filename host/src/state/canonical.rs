@@ -100,43 +100,54 @@ pub fn canonical_change(
     original: Option<AccountState>,
     mut original_slot: impl FnMut(U256) -> Result<U256, DbError>,
 ) -> Result<Option<(AccountChange, bool)>, DbError> {
+    if change.info.is_some() {
+        let wiped = change.storage_cleared || original.is_none();
+        let mut failure = None;
+        change.storage.retain(|slot, value| {
+            let before = if wiped {
+                Ok(U256::ZERO)
+            } else {
+                original_slot(*slot)
+            };
+            match before {
+                Ok(before) => *value != before,
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    true
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+    }
+    Ok(canonical_with_changed_slots(change, original))
+}
+
+/// [`canonical_change`] for a change whose `storage` already holds only the slots that differ
+/// from their value before the block (zero for a wiped or new account).
+pub fn canonical_with_changed_slots(
+    mut change: AccountChange,
+    original: Option<AccountState>,
+) -> Option<(AccountChange, bool)> {
     let Some(info) = change.info else {
         let removed = AccountChange {
             info: None,
             storage_cleared: true,
             storage: BTreeMap::new(),
         };
-        return Ok(original.is_some().then_some((removed, false)));
+        return original.is_some().then_some((removed, false));
     };
-    let wiped = change.storage_cleared || original.is_none();
-    let mut failure = None;
-    change.storage.retain(|slot, value| {
-        let before = if wiped {
-            Ok(U256::ZERO)
-        } else {
-            original_slot(*slot)
-        };
-        match before {
-            Ok(before) => *value != before,
-            Err(e) => {
-                failure.get_or_insert(e);
-                true
-            }
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
     change.storage_cleared &= original.is_some();
     let original_code = original.as_ref().map_or(KECCAK_EMPTY, |o| o.code_hash);
     let unchanged = original.as_ref().is_some_and(|o| {
         o.balance == info.balance && o.nonce == info.nonce && o.code_hash == info.code_hash
     });
     if unchanged && !change.storage_cleared && change.storage.is_empty() {
-        return Ok(None);
+        return None;
     }
     let code_changed = info.code_hash != original_code && info.code_hash != KECCAK_EMPTY;
-    Ok(Some((change, code_changed)))
+    Some((change, code_changed))
 }
 
 /// A key that orders addresses exactly as `Address`'s own `Ord` does (big-endian bytes), as two
@@ -148,6 +159,13 @@ pub fn address_order_key(address: &Address) -> (u128, u32) {
     high.copy_from_slice(&bytes[..16]);
     low.copy_from_slice(&bytes[16..]);
     (u128::from_be_bytes(high), u32::from_be_bytes(low))
+}
+
+/// A key that orders slots exactly as `U256`'s own `Ord` does: the limbs, most significant
+/// first, compared as an array.
+pub fn slot_order_key(slot: &U256) -> [u64; 4] {
+    let [a, b, c, d] = *slot.as_limbs();
+    [d, c, b, a]
 }
 
 /// Orders accounts by address; the map is built from the sorted vector without sorting again.
@@ -281,6 +299,21 @@ mod tests {
         addresses.sort();
         by_key.sort_by_key(address_order_key);
         assert_eq!(addresses, by_key);
+    }
+
+    #[test]
+    fn slot_order_key_orders_as_u256_does() {
+        let values: Vec<U256> = (0u64..64)
+            .map(|i| {
+                let limb = |k: u64| (i * 0x9e37_79b9_7f4a_7c15).rotate_left((k * 17) as u32) % 3;
+                U256::from_limbs([limb(0), limb(1), limb(2), limb(3)])
+            })
+            .collect();
+        for a in &values {
+            for b in &values {
+                assert_eq!(slot_order_key(a).cmp(&slot_order_key(b)), a.cmp(b));
+            }
+        }
     }
 
     #[test]

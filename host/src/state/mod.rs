@@ -6,8 +6,9 @@ mod memory;
 mod overlay;
 
 pub use canonical::{
-    address_order_key, canonical_account, canonical_change, canonicalize, overlay,
-    overlay_canonical, sorted_accounts, ChangesOverlay, FromDb, Originals,
+    address_order_key, canonical_account, canonical_change, canonical_with_changed_slots,
+    canonicalize, overlay, overlay_canonical, slot_order_key, sorted_accounts, ChangesOverlay,
+    FromDb, Originals,
 };
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
