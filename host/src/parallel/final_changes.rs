@@ -3,7 +3,7 @@
 
 use super::fee_column::Fee;
 use super::location::{address_hash, CreditKind, Location, TxIdx, Written};
-use super::mv_memory::{BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
+use super::mv_memory::{lock, BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{
     address_order_key, canonical_with_changed_slots, canonicalize, overlay, slot_order_key, FromDb,
@@ -11,6 +11,7 @@ use crate::state::{
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{Address, B256, U256};
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// One location's final contribution to the block's changes.
 enum Part {
@@ -248,13 +249,42 @@ impl MvMemory {
     /// entries (each executed and validated) over `base`, after the `earlier` raw changes (the
     /// pre-block system call), compared with the pre-block state `db`. `workers` threads
     /// collect the parts of the locations shard by shard, then combine them account by account.
-    pub fn final_changes<DB: DatabaseRef + Sync>(
+    ///
+    /// `beside` runs on the first worker done with its accounts, while the others finish
+    /// theirs; its output comes back with the changes (`None` if the extraction failed first).
+    pub fn final_changes<DB: DatabaseRef + Sync, T: Send>(
         &self,
         base: &(dyn BaseState + Sync),
         db: &DB,
         earlier: StateChanges,
         upto: TxIdx,
         workers: usize,
+        beside: impl FnOnce() -> T + Send,
+    ) -> (Result<StateChanges, String>, Option<T>) {
+        let beside = Mutex::new(Some(beside));
+        let beside_output = Mutex::new(None);
+        let run_beside = || {
+            let job = lock(&beside).take();
+            if let Some(job) = job {
+                *lock(&beside_output) = Some(job());
+            }
+        };
+        let changes = self.extract(base, db, earlier, upto, workers, &run_beside);
+        let output = beside_output
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        (changes, output)
+    }
+
+    /// [`Self::final_changes`], calling `after_bucket` when a worker is done with its accounts.
+    fn extract<DB: DatabaseRef + Sync>(
+        &self,
+        base: &(dyn BaseState + Sync),
+        db: &DB,
+        earlier: StateChanges,
+        upto: TxIdx,
+        workers: usize,
+        after_bucket: &(dyn Fn() + Sync),
     ) -> Result<StateChanges, String> {
         let workers = workers.clamp(1, SHARDS);
         let chunk = SHARDS.div_ceil(workers);
@@ -270,7 +300,9 @@ impl MvMemory {
         let earlier_ref = &earlier;
         let outputs = on_workers(workers, |b| {
             let parts = collected.iter().flat_map(|buckets| &buckets[b]);
-            self.bucket_changes(parts, base, db, earlier_ref)
+            let output = self.bucket_changes(parts, base, db, earlier_ref);
+            after_bucket();
+            output
         });
         let codes = self.codes();
         let mut accounts = Vec::new();

@@ -105,10 +105,13 @@ pub fn execute<DB: DatabaseRef + Sync>(
         return sequential(spec, block_env, txs, db, options, reason);
     }
 
-    // The state changes first: their extraction evaluates every lazy credit, and a transfer
-    // that overflows changes its own transaction's result.
+    // The results are taken beside the extraction of the state changes. The extraction
+    // evaluates every lazy credit: a transfer that overflows changes its own transaction's
+    // result, and the block then runs sequentially.
     let earlier = pre.take_changes();
-    let changes = mv.final_changes(&Base(&pre), db, earlier, upto, lanes);
+    let (changes, results) = mv.final_changes(&Base(&pre), db, earlier, upto, lanes, || {
+        take_results(txs, outcomes, upto, spec, block_env, options)
+    });
     let overflowed = mv.transfer_overflowed();
     mv.recycle();
     if overflowed {
@@ -116,7 +119,65 @@ pub fn execute<DB: DatabaseRef + Sync>(
         return sequential(spec, block_env, txs, db, options, reason);
     }
     let t_final = started.elapsed();
+    let Some(results) = results else {
+        let why = changes.err();
+        return Err(db_err(
+            why.unwrap_or_else(|| "the results were not taken".into()),
+        ));
+    };
+    let mut acc = match results? {
+        Ok(acc) => acc,
+        Err(reason) => return sequential(spec, block_env, txs, db, options, reason),
+    };
+    let mut changes = changes.map_err(db_err)?;
+    if upto < txs.len() {
+        let view = ChangesOverlay {
+            db,
+            changes: &changes,
+        };
+        let mut rest = BlockState::new(&view);
+        run_txs(&mut rest, upto, &mut acc, spec, block_env, txs, options)?;
+        let rest_changes = rest.into_changes();
+        overlay_canonical(&mut changes, rest_changes, &FromDb(db))
+            .map_err(|e| ExecError::Database(e.to_string()))?;
+    }
+    let view = ChangesOverlay {
+        db,
+        changes: &changes,
+    };
+    let mut post = BlockState::new(&view);
+    apply_post_block(&mut post, spec, block_env, &options.extras)?;
+    let post_changes = post.into_changes();
+    overlay_canonical(&mut changes, post_changes, &FromDb(db))
+        .map_err(|e| ExecError::Database(e.to_string()))?;
+    tracing::debug!(?lanes_time, ?t_final, total = ?started.elapsed(), "parallel block");
+    let reason = if upto < txs.len() {
+        format!(
+            "{lanes} lanes up to transaction {upto}, then sequential: dependencies made lanes lose \
+             ({aborts} of {executions} executions wasted)"
+        )
+    } else {
+        format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited")
+    };
+    let report = ExecReport {
+        strategy: Strategy::Parallel,
+        reason,
+        lanes,
+        elapsed: Default::default(),
+    };
+    Ok((acc.finish(changes), report))
+}
 
+/// The results of the transactions below `upto`, in block order, from their final executions;
+/// `Ok(Err(reason))` when the block must run sequentially instead.
+fn take_results(
+    txs: &[TxEnv],
+    outcomes: Vec<Padded<Mutex<Option<TxExecution>>>>,
+    upto: usize,
+    spec: SpecId,
+    block_env: &BlockEnv,
+    options: &ExecOptions,
+) -> Result<Result<BlockAccumulator, String>, ExecError> {
     let mut acc = BlockAccumulator::with_capacity(txs.len());
     for (index, (tx, outcome)) in txs.iter().zip(outcomes).enumerate().take(upto) {
         let outcome = outcome.0.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -144,48 +205,10 @@ pub fn execute<DB: DatabaseRef + Sync>(
             (None, Ok(())) => Some(format!("transaction {index} has no result")),
         };
         if let Some(reason) = restart {
-            return sequential(spec, block_env, txs, db, options, reason);
+            return Ok(Err(reason));
         }
     }
-
-    let mut changes = changes.map_err(db_err)?;
-    let t_results = started.elapsed();
-    if upto < txs.len() {
-        let view = ChangesOverlay {
-            db,
-            changes: &changes,
-        };
-        let mut rest = BlockState::new(&view);
-        run_txs(&mut rest, upto, &mut acc, spec, block_env, txs, options)?;
-        let rest_changes = rest.into_changes();
-        overlay_canonical(&mut changes, rest_changes, &FromDb(db))
-            .map_err(|e| ExecError::Database(e.to_string()))?;
-    }
-    let view = ChangesOverlay {
-        db,
-        changes: &changes,
-    };
-    let mut post = BlockState::new(&view);
-    apply_post_block(&mut post, spec, block_env, &options.extras)?;
-    let post_changes = post.into_changes();
-    overlay_canonical(&mut changes, post_changes, &FromDb(db))
-        .map_err(|e| ExecError::Database(e.to_string()))?;
-    tracing::debug!(?lanes_time, ?t_results, ?t_final, total = ?started.elapsed(), "parallel block");
-    let reason = if upto < txs.len() {
-        format!(
-            "{lanes} lanes up to transaction {upto}, then sequential: dependencies made lanes lose \
-             ({aborts} of {executions} executions wasted)"
-        )
-    } else {
-        format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited")
-    };
-    let report = ExecReport {
-        strategy: Strategy::Parallel,
-        reason,
-        lanes,
-        elapsed: Default::default(),
-    };
-    Ok((acc.finish(changes), report))
+    Ok(Ok(acc))
 }
 
 /// Runs `work` on `lanes` threads at once, the caller's being one of them: the others come from

@@ -129,7 +129,7 @@ pub struct MvMemory {
     pub(super) spec: SpecId,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A poisoned lock means a lane panicked; the data itself is still consistent.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
