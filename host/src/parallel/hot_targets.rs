@@ -11,8 +11,7 @@
 
 use super::location::TxIdx;
 use revm::context::TxEnv;
-use revm::primitives::{Address, TxKind};
-use std::collections::HashMap;
+use revm::primitives::{AddressMap, TxKind};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Calls of one block grouped by the contract they call.
@@ -29,7 +28,7 @@ impl HotTargets {
     /// The call targets of `txs`.
     pub fn new(txs: &[TxEnv]) -> Self {
         // Per target: its index and the last call into it so far.
-        let mut index: HashMap<Address, (u32, Option<TxIdx>)> = HashMap::new();
+        let mut index: AddressMap<(u32, Option<TxIdx>)> = AddressMap::default();
         let mut target = Vec::with_capacity(txs.len());
         let mut previous = Vec::with_capacity(txs.len());
         for (txn, tx) in txs.iter().enumerate() {
@@ -73,7 +72,7 @@ impl HotTargets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use revm::primitives::Bytes;
+    use revm::primitives::{Address, Bytes};
 
     fn call(to: u8, data: &'static [u8]) -> TxEnv {
         TxEnv {
