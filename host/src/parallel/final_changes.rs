@@ -224,7 +224,7 @@ impl MvMemory {
                 }
                 storage.push((*key, *value));
             }
-            // In key order, the map is built without sorting again.
+            // Sorted on integer keys: the map's own sort then finds a single run.
             storage.sort_unstable_by_key(|(key, _)| slot_order_key(key));
             let change = AccountChange {
                 info,

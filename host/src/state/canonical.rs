@@ -305,7 +305,9 @@ mod tests {
     fn slot_order_key_orders_as_u256_does() {
         let values: Vec<U256> = (0u64..64)
             .map(|i| {
-                let limb = |k: u64| (i * 0x9e37_79b9_7f4a_7c15).rotate_left((k * 17) as u32) % 3;
+                let limb = |k: u64| {
+                    (i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).rotate_left((k * 17) as u32) % 3
+                };
                 U256::from_limbs([limb(0), limb(1), limb(2), limb(3)])
             })
             .collect();
