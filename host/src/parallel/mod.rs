@@ -114,7 +114,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         take_results(txs, outcomes, upto, spec, block_env, options)
     });
     let overflowed = mv.transfer_overflowed();
-    mv.recycle();
+    mv.recycle_in_background();
     if overflowed {
         let reason = "a lazily credited transfer overflows its recipient's balance".to_string();
         return sequential(spec, block_env, txs, db, options, reason);
