@@ -17,7 +17,8 @@ fn addr(n: u64) -> Address {
     Address::from_word(U256::from(0x1000 + n).into())
 }
 
-/// Contracts: 100 token, 101 counter, 102 slot writer, 103 self-destructor, 104 coinbase-balance reader.
+/// Contracts: 100 token, 101 counter, 102 slot writer, 103 self-destructor, 104 coinbase-balance
+/// reader, 105 balance reader.
 fn contract(n: u64) -> Address {
     addr(100 + n)
 }
@@ -56,6 +57,15 @@ fn pre_state() -> InMemoryState {
         Bytes::from_static(&[0x41, 0x31, 0x60, 0x00, 0x55, 0x00]),
         [],
     );
+    // balance reader: SSTORE(0, BALANCE(cd[0])), the balance of an account other transactions
+    // pay or charge (its validation re-reads a whole account)
+    state.insert_account(
+        contract(5),
+        U256::ZERO,
+        1,
+        Bytes::from_static(&[0x60, 0x00, 0x35, 0x31, 0x60, 0x00, 0x55, 0x00]),
+        [],
+    );
     state
 }
 
@@ -67,6 +77,7 @@ enum Action {
     Write { slot: u64, value: u64 },
     Destruct,
     ReadCoinbase,
+    ReadBalance { of: u64 },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -77,6 +88,7 @@ fn action() -> impl Strategy<Value = Action> {
         (0u64..3, 0u64..3).prop_map(|(slot, value)| Action::Write { slot, value }),
         Just(Action::Destruct),
         Just(Action::ReadCoinbase),
+        (0..SENDERS + 3).prop_map(|of| Action::ReadBalance { of }),
     ]
 }
 
@@ -116,6 +128,9 @@ fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
                 ),
                 Action::Destruct => (contract(3), U256::ZERO, Vec::new()),
                 Action::ReadCoinbase => (contract(4), U256::ZERO, Vec::new()),
+                Action::ReadBalance { of } => {
+                    (contract(5), U256::ZERO, addr(*of).into_word().0.to_vec())
+                }
             };
             TxEnv {
                 tx_type: 2,

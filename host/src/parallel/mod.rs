@@ -21,6 +21,7 @@ mod lane;
 mod lane_codes;
 mod lane_db;
 mod location;
+mod lowest_writers;
 mod mv_memory;
 mod padded;
 mod scheduler;

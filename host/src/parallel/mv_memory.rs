@@ -16,6 +16,7 @@
 use super::credit::{apply_credit, transfer_overflows};
 use super::fee_column::{Fee, FeeColumn};
 use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
+use super::lowest_writers::LowestWriters;
 use super::padded::Padded;
 use super::versions::VersionList;
 use crate::output::AccountState;
@@ -125,6 +126,8 @@ pub struct MvMemory {
     transfer_overflowed: AtomicBool,
     /// The beneficiary's fee credits (not in the tables: see [`FeeColumn`]).
     pub(super) fees: FeeColumn,
+    /// The lowest writer of each location, so that validation skips what nothing below wrote.
+    writers: LowestWriters,
     pub(super) beneficiary: Address,
     pub(super) spec: SpecId,
 }
@@ -154,12 +157,14 @@ impl MvMemory {
             has_resets: AtomicBool::new(false),
             transfer_overflowed: AtomicBool::new(false),
             fees: FeeColumn::default(),
+            writers: LowestWriters::default(),
             beneficiary,
             spec,
         });
         memory.spec = spec;
         memory.beneficiary = beneficiary;
         memory.fees.reset(txs);
+        memory.writers.fit(txs);
         // About three locations per transaction: sized up front, the tables rarely grow while
         // lanes run.
         let per_shard = 3 * txs / SHARDS + 4;
@@ -200,6 +205,7 @@ impl MvMemory {
         *self.has_codes.get_mut() = false;
         *self.has_resets.get_mut() = false;
         *self.transfer_overflowed.get_mut() = false;
+        self.writers.clear();
         let mut recycled = lock(&RECYCLED);
         if recycled.len() < RECYCLED_MAX {
             recycled.push(self);
@@ -433,10 +439,23 @@ impl MvMemory {
     /// Whether everything transaction `txn`'s last incarnation read is still what it would read.
     pub fn validate(&self, txn: TxIdx, base: &dyn BaseState) -> bool {
         let record = lock(&self.records[txn]);
-        record
-            .reads
-            .iter()
-            .all(|read| self.still_reads(read, txn, base))
+        record.reads.iter().all(|read| {
+            self.unwritten_below(&read.location, txn) || self.still_reads(read, txn, base)
+        })
+    }
+
+    /// Whether no transaction below `txn` ever began writing what a read of `location`
+    /// depends on: the read then saw the value before the block, and would again (see
+    /// [`LowestWriters`]). The beneficiary also depends on the fee column: never skipped.
+    fn unwritten_below(&self, location: &Location, txn: TxIdx) -> bool {
+        match *location {
+            Location::Account(a) => a != self.beneficiary && self.writers.none_below(location, txn),
+            Location::Storage(a, _) => {
+                self.writers.none_below(location, txn)
+                    && self.writers.none_below(&Location::StorageReset(a), txn)
+            }
+            Location::StorageReset(_) => false,
+        }
     }
 
     /// Records an incarnation's reads and writes, replacing the previous incarnation's. The
@@ -488,6 +507,8 @@ impl MvMemory {
         let mut reset = false;
         for (location, value) in writes.drain(..) {
             reset |= matches!(location, Location::StorageReset(_));
+            // Noted before the entry exists: see `LowestWriters`.
+            self.writers.note(&location, txn);
             self.with_slot(location, |slot| {
                 slot.entries.insert(txn, Entry::Data(value))
             });
@@ -531,6 +552,93 @@ mod tests {
         fn base_storage(&self, _: Address, _: U256) -> Result<U256, String> {
             Ok(U256::ZERO)
         }
+    }
+
+    /// A base state that must not be read.
+    struct Unreachable;
+    impl BaseState for Unreachable {
+        fn base_account(&self, _: Address) -> Result<Option<AccountState>, String> {
+            Err("the base was read".into())
+        }
+        fn base_storage(&self, _: Address, _: U256) -> Result<U256, String> {
+            Err("the base was read".into())
+        }
+    }
+
+    /// A base state where every account holds 7 wei and every slot 7.
+    struct Sevens;
+    impl BaseState for Sevens {
+        fn base_account(&self, _: Address) -> Result<Option<AccountState>, String> {
+            Ok(Some(seven()))
+        }
+        fn base_storage(&self, _: Address, _: U256) -> Result<U256, String> {
+            Ok(U256::from(7))
+        }
+    }
+
+    fn seven() -> AccountState {
+        AccountState {
+            balance: U256::from(7),
+            nonce: 0,
+            code_hash: KECCAK_EMPTY,
+        }
+    }
+
+    #[test]
+    fn validation_skips_only_what_nothing_below_wrote() {
+        let address = Address::repeat_byte(4);
+        let slot = Location::Storage(address, U256::from(1));
+        let account = Location::Account(address);
+        // Transaction 2 read both locations from the base state.
+        let reads = || {
+            vec![
+                Read {
+                    location: slot,
+                    observed: Observed::Storage(U256::from(7)),
+                },
+                Read {
+                    location: account,
+                    observed: Observed::Account(Some(seven())),
+                },
+            ]
+        };
+        let memory_where = |beneficiary: Address, writes: &[(TxIdx, Location, Written)]| {
+            let memory = MvMemory::take(4, SpecId::CANCUN, beneficiary);
+            memory.record(2, &mut reads(), &mut Vec::new());
+            for (txn, location, value) in writes {
+                memory.record(*txn, &mut Vec::new(), &mut vec![(*location, value.clone())]);
+            }
+            memory
+        };
+        let nobody = Address::ZERO;
+
+        // Nothing below wrote them (a write above does not count): nothing is read again.
+        let memory = memory_where(nobody, &[(3, slot, Written::Storage(U256::from(5)))]);
+        assert!(memory.validate(2, &Unreachable));
+        memory.recycle();
+
+        // Each kind of write below is seen.
+        let below = [
+            (1, slot, Written::Storage(U256::from(9))),
+            (1, Location::StorageReset(address), Written::StorageReset),
+            (0, account, Written::Account(None)),
+            (
+                1,
+                account,
+                Written::Credit(U256::from(1), CreditKind::Transfer),
+            ),
+        ];
+        for write in below {
+            let memory = memory_where(nobody, std::slice::from_ref(&write));
+            assert!(!memory.validate(2, &Sevens), "{write:?}");
+            memory.recycle();
+        }
+
+        // The beneficiary's fees are not in the tables: its reads are always read again.
+        let memory = memory_where(address, &[]);
+        assert!(!memory.validate(2, &Unreachable));
+        assert!(memory.validate(2, &Sevens));
+        memory.recycle();
     }
 
     #[test]
