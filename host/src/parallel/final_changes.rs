@@ -200,10 +200,11 @@ impl MvMemory {
             };
             let info = info.unwrap_or(original);
             let raw = earlier.accounts.contains_key(&address);
-            // Compared as canonical form does, slot by slot as found: against zero once wiped
-            // or new, else against the value before the block (cached when a lane read it).
+            // Compared as `canonical_change` does, slot by slot as found: against zero once
+            // wiped or new, else against the value before the block (cached when a lane read it).
+            let storage_cleared = wipe.is_some() || info.is_none();
             let compare = !raw && info.is_some();
-            let wiped = wipe.is_some() || original.is_none();
+            let wiped = storage_cleared || original.is_none();
             let mut storage: Vec<(U256, U256)> = Vec::new();
             for (_, _, part) in group {
                 let Part::Slot(key, idx, value, before) = part else {
@@ -228,7 +229,7 @@ impl MvMemory {
             storage.sort_unstable_by_key(|(key, _)| slot_order_key(key));
             let change = AccountChange {
                 info,
-                storage_cleared: wipe.is_some() || info.is_none(),
+                storage_cleared,
                 storage: storage.into_iter().collect(),
             };
             if raw {
