@@ -2,6 +2,7 @@
 
 mod canonical;
 mod db_error;
+mod kept_tables;
 mod memory;
 mod overlay;
 

@@ -1,6 +1,7 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
 use super::canonical::{canonical_change, sorted_accounts, Originals};
+use super::kept_tables::{self, Tables};
 use super::DbError;
 use crate::exec::transfer::Candidate;
 use crate::output::{AccountChange, AccountState, StateChanges};
@@ -23,7 +24,7 @@ struct Slot {
 /// Everything the overlay knows of one account: one map lookup serves reads, commits and
 /// canonicalization.
 #[derive(Debug, Default)]
-struct Entry {
+pub(super) struct Entry {
     /// Whether `current` and `original` were read from the pre-state.
     loaded: bool,
     /// The account now (`None`: it does not exist).
@@ -40,7 +41,7 @@ struct Entry {
 /// What the block did to one account, kept apart from the caches so that the changes are read
 /// in one sequential pass at the end of the block.
 #[derive(Debug)]
-struct Changed {
+pub(super) struct Changed {
     address: Address,
     /// The account before the block, when it was read (`None`: not read).
     original: Option<Option<AccountState>>,
@@ -80,18 +81,29 @@ fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) 
     DbError(format!("reading {what} {key}: {e}"))
 }
 
+impl<DB> Drop for BlockState<'_, DB> {
+    fn drop(&mut self) {
+        kept_tables::give_back(Tables {
+            accounts: std::mem::take(&mut self.accounts),
+            changed: std::mem::take(&mut self.changed),
+        });
+    }
+}
+
 impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     /// An overlay with no writes yet.
     pub fn new(db: &'a DB) -> Self {
         Self::with_capacity(db, 0)
     }
 
-    /// An overlay sized for about `accounts` accounts, so it never rehashes while a block runs.
+    /// An overlay sized for about `accounts` accounts, so it never rehashes while a block runs
+    /// (its tables are kept from block to block: see [`kept_tables`]).
     pub fn with_capacity(db: &'a DB, accounts: usize) -> Self {
+        let Tables { accounts, changed } = kept_tables::take(accounts);
         Self {
             db,
-            accounts: AddressMap::with_capacity_and_hasher(accounts, Default::default()),
-            changed: Vec::with_capacity(accounts),
+            accounts,
+            changed,
             codes: B256Map::default(),
             new_codes: B256Map::default(),
         }
@@ -132,7 +144,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             original,
             mut change,
             wrote_slots,
-        } in self.changed
+        } in self.changed.drain(..)
         {
             let original = match original {
                 Some(original) => original,
