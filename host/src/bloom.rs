@@ -3,8 +3,11 @@
 //! A bloom costs a Keccak-256 of each log's address and of each topic. In a block, the same
 //! contracts emit the same events again and again (a token's `Transfer`, a pool's `Swap`), so
 //! the pair (address, first topic) repeats: its bloom bits are hashed once and remembered
-//! (the address alone for events without topics).
+//! (the address alone for events without topics). The other topics' hashes come from the
+//! thread's Keccak memo ([`crate::offload::keccak_memo`]): an address in a topic (a pool, a
+//! router) comes back too.
 
+use crate::offload::keccak_memo::keccak256_remembered;
 use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, Bloom, B256};
 use revm::primitives::Log;
@@ -39,7 +42,7 @@ impl BloomMemo {
                 pair
             });
             for topic in rest {
-                bloom.m3_2048(topic.as_slice());
+                bloom.m3_2048_hashed(&B256::from(keccak256_remembered(topic.as_slice())));
             }
         }
         bloom

@@ -5,7 +5,8 @@ use super::accumulator::BlockAccumulator;
 use super::system::{apply_beacon_root, apply_post_block};
 use super::transfer::TransferRules;
 use crate::error::ExecError;
-use crate::offload::evm_ops::{enter_lane, route_table};
+use crate::offload::evm_ops::{enter_lane, remembering_table, route_table};
+use crate::offload::keccak_memo;
 use crate::options::ExecOptions;
 use crate::output::{BlockOutput, InvalidTxReason};
 use crate::state::{BlockState, DbError};
@@ -39,6 +40,9 @@ pub fn lane_evm<'s, 'db, DB: DatabaseRef>(
         .build_mainnet();
     if options.offloader.is_some() {
         route_table(evm.instruction.instruction_table_mut());
+    } else {
+        remembering_table(evm.instruction.instruction_table_mut());
+        keccak_memo::forget();
     }
     evm
 }

@@ -13,6 +13,7 @@
 //! on the CPU.
 
 use super::alu;
+use super::keccak_memo::keccak256_remembered;
 use super::layout::{self, WORD_BYTES};
 use super::offloader::LaneRoute;
 use revm::interpreter::interpreter::resize_memory;
@@ -21,7 +22,7 @@ use revm::interpreter::{
     Gas, Host, Instruction, InstructionContext, InstructionExecResult, InstructionResult,
     InstructionTable,
 };
-use revm::primitives::{keccak256, KECCAK_EMPTY, U256};
+use revm::primitives::{KECCAK_EMPTY, U256};
 use std::cell::RefCell;
 
 thread_local! {
@@ -42,6 +43,14 @@ impl Drop for LaneGuard {
 pub fn enter_lane(route: LaneRoute) -> LaneGuard {
     LANE_ROUTE.with(|slot| *slot.borrow_mut() = Some(route));
     LaneGuard(())
+}
+
+/// Replaces KECCAK256 in `table` with the entry that remembers recent hashes (see
+/// [`super::keccak_memo`]): the instruction lanes run when nothing is offloaded.
+pub fn remembering_table<W: InterpreterTypes, H: Host + ?Sized>(
+    table: &mut InstructionTable<W, H>,
+) {
+    table[0x20] = Instruction::new(keccak::<W, H>);
 }
 
 /// Replaces the routed instructions of `table` (revm's gas table is left as it is).
@@ -101,7 +110,7 @@ fn keccak_value(data: &[u8]) -> [u8; 32] {
             .wants(layout::OP_KECCAK256, data.len())
             .then(|| route.run(layout::OP_KECCAK256, data.to_vec()))?
     });
-    routed.unwrap_or_else(|| keccak256(data).0)
+    routed.unwrap_or_else(|| keccak256_remembered(data))
 }
 
 fn binary<const OP: u8, W: InterpreterTypes, H: Host + ?Sized>(

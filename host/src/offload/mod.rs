@@ -33,6 +33,7 @@ pub mod driver;
 pub mod error;
 pub mod evm_ops;
 pub mod kat;
+pub mod keccak_memo;
 pub mod offloader;
 pub mod pool;
 pub mod ring;

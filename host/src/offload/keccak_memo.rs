@@ -1,0 +1,205 @@
+//! Keccak-256 of 64- and 32-byte inputs, remembered per thread.
+//!
+//! Contracts find a mapping's slot by hashing the key beside the mapping's index: 64 bytes. The
+//! same slots come back in transaction after transaction of a block (a pool's balance in each of
+//! its tokens, a router's allowance, a busy account's balance), and each costs a Keccak-f[1600]
+//! permutation, about 200 ns on the 2-core machine. A direct-mapped table of recent inputs
+//! answers those in a few nanoseconds; a miss costs one probe more than hashing alone. A
+//! second table does the same for 32-byte inputs: the topics a logs bloom hashes.
+//!
+//! A remembered hash is the hash Keccak-256 gave for the very same 64 bytes (the whole input is
+//! compared), so the memo never changes a value. Each block starts with an empty memo
+//! ([`forget`]): what a block gains does not depend on the blocks the thread ran before.
+//!
+//! Measured on the 34 corpus blocks, run one after another on one thread: 85% of KECCAK256
+//! inputs are 64 bytes, and 63% of those were hashed earlier in the same block.
+
+use revm::primitives::keccak256;
+use std::cell::RefCell;
+
+/// Entries per table (a power of two): about 100 KiB for 64-byte inputs, 70 KiB for 32.
+const ENTRIES: usize = 1024;
+/// Lookups after which a block whose inputs rarely repeat stops using the memo...
+const TRIAL: u32 = 256;
+/// ...when fewer than one in this many hit: a miss costs a probe and an entry's write more than
+/// hashing alone, so blocks of distinct inputs (every transfer between new accounts) would
+/// only lose.
+const MIN_HIT_RATIO: u32 = 8;
+
+/// One remembered input and its hash, valid while `block` is the thread's current block.
+#[derive(Clone, Copy)]
+struct Entry<const N: usize> {
+    input: [u8; N],
+    hash: [u8; 32],
+    block: u64,
+}
+
+/// A direct-mapped table of inputs of `N` bytes.
+struct Table<const N: usize> {
+    entries: Box<[Entry<N>]>,
+}
+
+impl<const N: usize> Table<N> {
+    fn new() -> Self {
+        // Block 0 is never current: blocks are counted from 1.
+        let empty = Entry {
+            input: [0; N],
+            hash: [0; 32],
+            block: 0,
+        };
+        Self {
+            entries: vec![empty; ENTRIES].into_boxed_slice(),
+        }
+    }
+
+    /// Where `input` lives: its words folded, then multiplied so that every word's bits reach
+    /// the index bits.
+    fn index_of(input: &[u8; N]) -> usize {
+        let mut folded = 0u64;
+        for (i, word) in input.chunks_exact(8).enumerate() {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            folded ^= u64::from_le_bytes(bytes).rotate_left(i as u32 * 7);
+        }
+        (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - ENTRIES.trailing_zeros())) as usize
+    }
+
+    /// The hash of `input`, and whether it was remembered.
+    fn hash(&mut self, input: &[u8; N], block: u64) -> ([u8; 32], bool) {
+        let entry = &mut self.entries[Self::index_of(input)];
+        if entry.block == block && entry.input == *input {
+            return (entry.hash, true);
+        }
+        let hash = keccak256(input).0;
+        *entry = Entry {
+            input: *input,
+            hash,
+            block,
+        };
+        (hash, false)
+    }
+}
+
+/// A thread's tables, the block it is running, and how the memo fares in it.
+struct Memo {
+    words: Table<32>,
+    pairs: Table<64>,
+    block: u64,
+    lookups: u32,
+    hits: u32,
+}
+
+impl Memo {
+    /// Whether the memo is still worth asking in this block.
+    fn in_use(&self) -> bool {
+        self.lookups < TRIAL || self.hits.saturating_mul(MIN_HIT_RATIO) >= self.lookups
+    }
+}
+
+thread_local! {
+    static MEMO: RefCell<Option<Memo>> = const { RefCell::new(None) };
+}
+
+/// Empties this thread's memo, in constant time: call it when the thread starts on a block.
+pub fn forget() {
+    MEMO.with(|memo| {
+        if let Some(memo) = memo.borrow_mut().as_mut() {
+            memo.block += 1;
+            memo.lookups = 0;
+            memo.hits = 0;
+        }
+    });
+}
+
+/// Keccak-256 of `data`: from this thread's memo when `data` is 32 or 64 bytes the thread
+/// hashed earlier in the block.
+pub fn keccak256_remembered(data: &[u8]) -> [u8; 32] {
+    if data.len() != 32 && data.len() != 64 {
+        return keccak256(data).0;
+    }
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let memo = memo.get_or_insert_with(|| Memo {
+            words: Table::new(),
+            pairs: Table::new(),
+            block: 1,
+            lookups: 0,
+            hits: 0,
+        });
+        if !memo.in_use() {
+            return keccak256(data).0;
+        }
+        let (hash, hit) = match (<&[u8; 32]>::try_from(data), <&[u8; 64]>::try_from(data)) {
+            (Ok(word), _) => memo.words.hash(word, memo.block),
+            (_, Ok(pair)) => memo.pairs.hash(pair, memo.block),
+            _ => (keccak256(data).0, false),
+        };
+        memo.lookups = memo.lookups.saturating_add(1);
+        memo.hits += u32::from(hit);
+        hash
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This thread's (lookups, hits) in the current block.
+    fn fared() -> (u32, u32) {
+        MEMO.with(|memo| {
+            let memo = memo.borrow();
+            memo.as_ref().map_or((0, 0), |m| (m.lookups, m.hits))
+        })
+    }
+
+    fn pair(n: u32) -> [u8; 64] {
+        let mut input = [0u8; 64];
+        input[28..32].copy_from_slice(&n.to_be_bytes());
+        input[63] = (n % 3) as u8;
+        input
+    }
+
+    #[test]
+    fn remembered_hashes_are_keccak_of_the_same_input() {
+        forget();
+        // 600 inputs asked four times: they collide in the table, and most come back from it.
+        for round in 0..4 {
+            for n in 0u32..600 {
+                let input = pair(n);
+                assert_eq!(
+                    keccak256_remembered(&input),
+                    keccak256(input).0,
+                    "{n} {round}"
+                );
+                let word: [u8; 32] = input[32..].try_into().unwrap_or_default();
+                assert_eq!(
+                    keccak256_remembered(&word),
+                    keccak256(word).0,
+                    "{n} {round}"
+                );
+            }
+        }
+        let (lookups, hits) = fared();
+        assert_eq!(lookups, 4800);
+        assert!(hits > 2400, "{hits} hits");
+        // Zero bytes are an input like any other, and other lengths are hashed directly.
+        assert_eq!(keccak256_remembered(&[0; 64]), keccak256([0u8; 64]).0);
+        assert_eq!(keccak256_remembered(&[1; 65]), keccak256([1u8; 65]).0);
+        assert_eq!(keccak256_remembered(&[]), keccak256([]).0);
+    }
+
+    #[test]
+    fn a_block_of_distinct_inputs_stops_asking_and_the_next_block_asks_again() {
+        forget();
+        for n in 0..2 * TRIAL {
+            assert_eq!(keccak256_remembered(&pair(n)), keccak256(pair(n)).0);
+        }
+        // Asked until the trial ended, then hashed directly.
+        assert_eq!(fared(), (TRIAL, 0));
+        forget();
+        assert_eq!(keccak256_remembered(&pair(7)), keccak256(pair(7)).0);
+        assert_eq!(keccak256_remembered(&pair(7)), keccak256(pair(7)).0);
+        // The new block starts empty: the first ask misses, the second hits.
+        assert_eq!(fared(), (2, 1));
+    }
+}
