@@ -4,6 +4,7 @@
 use super::fee_column::Fee;
 use super::location::{address_hash, CreditKind, Location, TxIdx, Written};
 use super::mv_memory::{lock, BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
+use super::spin_join::Ended;
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{
     address_order_key, canonical_with_changed_slots, canonicalize, overlay, slot_order_key, FromDb,
@@ -116,12 +117,17 @@ fn collect_parts<'t>(
 fn on_workers<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let mut results: Vec<Option<T>> = (0..n).map(|_| None).collect();
     let f = &f;
+    let ended = &Ended::default();
     rayon::in_place_scope(|scope| {
         let (first, rest) = results.split_at_mut(1);
         for (i, result) in rest.iter_mut().enumerate() {
-            scope.spawn(move |_| *result = Some(f(i + 1)));
+            scope.spawn(move |_| {
+                *result = Some(f(i + 1));
+                ended.one();
+            });
         }
         first[0] = Some(f(0));
+        ended.spin_until(n - 1);
     });
     // Every spawned task finished before the scope returned.
     results.into_iter().flatten().collect()

@@ -25,6 +25,7 @@ mod lowest_writers;
 mod mv_memory;
 mod padded;
 mod scheduler;
+mod spin_join;
 mod versions;
 
 use crate::error::ExecError;
@@ -44,6 +45,7 @@ use revm::context::{BlockEnv, TxEnv};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use scheduler::Scheduler;
+use spin_join::Ended;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -229,11 +231,16 @@ fn wake_pool(lanes: usize) {
 fn run_on_lanes(lanes: usize, work: impl Fn() + Sync) {
     let work = &work;
     if lanes <= rayon::current_num_threads() + 1 {
+        let ended = &Ended::default();
         rayon::in_place_scope(|scope| {
             for _ in 1..lanes {
-                scope.spawn(move |_| work());
+                scope.spawn(move |_| {
+                    work();
+                    ended.one();
+                });
             }
             work();
+            ended.spin_until(lanes - 1);
         });
     } else {
         std::thread::scope(|scope| {

@@ -1,0 +1,61 @@
+//! Waiting for the pool's part of a short parallel phase by spinning, not sleeping.
+//!
+//! A rayon scope's caller that finishes its own part first sleeps until the pool's jobs are
+//! done, and is woken through the kernel: on the 2-core virtual machine that wake-up took 30-110
+//! microseconds after the last job had ended, measured around the final extraction's two
+//! phases, each 40-150 microseconds of work on a mainnet block. The caller now counts the jobs
+//! that ended and spins until they all have, before the scope's own wait, which then finds them
+//! done. The spin is bounded: a job that has not even started (the pool busy elsewhere) is
+//! left to the scope's wait, as before.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The longest the caller spins: longer waits are rare, and sleeping costs little beside them.
+const SPIN_LIMIT: Duration = Duration::from_micros(200);
+
+/// Jobs of one phase that have ended.
+#[derive(Default)]
+pub struct Ended(AtomicUsize);
+
+impl Ended {
+    /// Notes that a job ended (call it last in the job).
+    pub fn one(&self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+
+    /// Spins until `jobs` jobs have ended, or for at most [`SPIN_LIMIT`].
+    pub fn spin_until(&self, jobs: usize) {
+        let started = Instant::now();
+        while self.0.load(Ordering::Acquire) < jobs {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+            if started.elapsed() > SPIN_LIMIT {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spins_until_the_jobs_end_or_the_limit() {
+        let ended = Ended::default();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_micros(50));
+                ended.one();
+            });
+            ended.spin_until(1);
+        });
+        assert_eq!(ended.0.load(Ordering::Relaxed), 1);
+        // A job that never ends is waited for no longer than the limit.
+        let started = Instant::now();
+        ended.spin_until(2);
+        assert!(started.elapsed() >= SPIN_LIMIT);
+    }
+}
