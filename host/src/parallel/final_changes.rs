@@ -4,7 +4,7 @@
 use super::fee_column::Fee;
 use super::location::{address_hash, CreditKind, Location, TxIdx, Written};
 use super::mv_memory::{lock, BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
-use super::spin_join::Ended;
+use super::spin_join::{Claims, Ended};
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{
     address_order_key, canonical_with_changed_slots, canonicalize, overlay, slot_order_key, FromDb,
@@ -12,7 +12,7 @@ use crate::state::{
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{Address, B256, U256};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// One location's final contribution to the block's changes.
 enum Part {
@@ -257,8 +257,8 @@ impl MvMemory {
     /// pre-block system call), compared with the pre-block state `db`. `workers` threads
     /// collect the parts of the locations shard by shard, then combine them account by account.
     ///
-    /// `beside` runs on the first worker done with its accounts, while the others finish
-    /// theirs; its output comes back with the changes (`None` if the extraction failed first).
+    /// `beside` runs as one more unit of the second pass, on whichever worker takes it; its
+    /// output comes back with the changes (`None` if the extraction failed first).
     pub fn final_changes<DB: DatabaseRef + Sync, T: Send>(
         &self,
         base: &(dyn BaseState + Sync),
@@ -283,7 +283,7 @@ impl MvMemory {
         (changes, output)
     }
 
-    /// [`Self::final_changes`], calling `after_bucket` when a worker is done with its accounts.
+    /// [`Self::final_changes`], calling `beside` once, in the second pass.
     fn extract<DB: DatabaseRef + Sync>(
         &self,
         base: &(dyn BaseState + Sync),
@@ -291,32 +291,81 @@ impl MvMemory {
         earlier: StateChanges,
         upto: TxIdx,
         workers: usize,
-        after_bucket: &(dyn Fn() + Sync),
+        beside: &(dyn Fn() + Sync),
     ) -> Result<StateChanges, String> {
         let workers = workers.clamp(1, SHARDS);
-        let chunk = SHARDS.div_ceil(workers);
-        let range = |w: usize| (w * chunk).min(SHARDS)..((w + 1) * chunk).min(SHARDS);
-        let mut collected = on_workers(workers, |w| {
-            collect_parts(self, self.tables(range(w)), base, upto, workers)
-        })
-        .into_iter()
-        .collect::<Result<Vec<Buckets>, String>>()?;
-        if let Some(part) = self.beneficiary_part(base, upto)? {
-            collected[0][address_hash(&part.0) as usize % workers].push(part);
-        }
+        // Two chunks of tables per worker, so that uneven ones even out; one bucket of accounts
+        // per worker (more cost more than they even out on mainnet blocks).
+        let (chunk_count, bucket_count) = ((2 * workers).min(SHARDS), workers);
+        let chunk = SHARDS.div_ceil(chunk_count);
+        let range = |c: usize| (c * chunk).min(SHARDS)..((c + 1) * chunk).min(SHARDS);
+        let beneficiary = self.beneficiary_part(base, upto)?;
+        // Both passes in one scope, so that the pool's thread is woken once: first the tables'
+        // chunks, then (once all are collected) the buckets of accounts and `beside`,
+        // each unit taken by whichever worker is free, the costliest first. A worker that has
+        // not started when the units run out finds nothing to do.
+        let collected: Vec<OnceLock<Result<Buckets, String>>> =
+            (0..chunk_count).map(|_| OnceLock::new()).collect();
+        let outputs: Vec<OnceLock<Result<WorkerOutput, String>>> =
+            (0..bucket_count).map(|_| OnceLock::new()).collect();
+        let (chunks, units) = (Claims::default(), Claims::default());
         let earlier_ref = &earlier;
-        let outputs = on_workers(workers, |b| {
-            let parts = collected.iter().flat_map(|buckets| &buckets[b]);
-            let output = self.bucket_changes(parts, base, db, earlier_ref);
-            after_bucket();
-            output
+        on_workers(workers, |_| {
+            while let Some(c) = chunks.claim(chunk_count) {
+                let _done = chunks.finish_on_drop();
+                let _ = collected[c].set(collect_parts(
+                    self,
+                    self.tables(range(c)),
+                    base,
+                    upto,
+                    bucket_count,
+                ));
+            }
+            chunks.wait_all(chunk_count);
+            let Some(all) = collected
+                .iter()
+                .map(|c| c.get().and_then(|c| c.as_ref().ok()))
+                .collect::<Option<Vec<&Buckets>>>()
+            else {
+                // A collector failed: its error is returned below.
+                return;
+            };
+            // Unit `bucket_count` is `beside`, priced as two parts per transaction
+            // (measured: taking a result costs about twice combining a part).
+            let cost = |unit: usize| match unit {
+                u if u == bucket_count => 2 * upto,
+                b => all.iter().map(|buckets| buckets[b].len()).sum(),
+            };
+            let mut order: Vec<usize> = (0..=bucket_count).collect();
+            order.sort_by_key(|u| std::cmp::Reverse(cost(*u)));
+            while let Some(next) = units.claim(order.len()) {
+                let b = order[next];
+                if b == bucket_count {
+                    beside();
+                    continue;
+                }
+                let mine =
+                    |part: &&(Address, Part)| address_hash(&part.0) as usize % bucket_count == b;
+                let parts = all
+                    .iter()
+                    .flat_map(|buckets| &buckets[b])
+                    .chain(beneficiary.iter().filter(mine));
+                let _ = outputs[b].set(self.bucket_changes(parts, base, db, earlier_ref));
+            }
         });
+        for collected in collected {
+            collected
+                .into_inner()
+                .unwrap_or_else(|| Err("an extraction worker stopped".into()))?;
+        }
         let codes = self.codes();
         let mut accounts = Vec::new();
         let mut out_codes = BTreeMap::new();
         let mut raw = StateChanges::default();
         for output in outputs {
-            let output = output?;
+            let output = output
+                .into_inner()
+                .unwrap_or_else(|| Err("an extraction worker stopped".into()))?;
             accounts.extend(output.canonical);
             raw.accounts.extend(output.raw);
             for hash in output.code_hashes {

@@ -38,6 +38,45 @@ impl Ended {
     }
 }
 
+/// The units of one short phase (`0..units`), each taken by whichever worker is free, and a
+/// spinning wait for all of them. Every unit is taken by a running worker, so the wait ends
+/// even when some worker of the pool never started.
+#[derive(Default)]
+pub struct Claims {
+    next: AtomicUsize,
+    finished: AtomicUsize,
+}
+
+/// Marks a claimed unit finished when dropped, also when its work unwinds.
+pub struct Finish<'a>(&'a Claims);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.finished.fetch_add(1, Ordering::Release);
+    }
+}
+
+impl Claims {
+    /// The next unit of `units` nobody took yet.
+    pub fn claim(&self, units: usize) -> Option<usize> {
+        let unit = self.next.fetch_add(1, Ordering::Relaxed);
+        (unit < units).then_some(unit)
+    }
+
+    /// Keep it while working on a claimed unit.
+    pub fn finish_on_drop(&self) -> Finish<'_> {
+        Finish(self)
+    }
+
+    /// Waits until all `units` are finished (call it once [`Self::claim`] gave `None`).
+    pub fn wait_all(&self, units: usize) {
+        let idle = crossbeam_utils::Backoff::new();
+        while self.finished.load(Ordering::Acquire) < units {
+            idle.snooze();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +96,23 @@ mod tests {
         let started = Instant::now();
         ended.spin_until(2);
         assert!(started.elapsed() >= SPIN_LIMIT);
+    }
+
+    #[test]
+    fn every_unit_is_claimed_once_and_waited_for() {
+        let claims = Claims::default();
+        let taken: Vec<AtomicUsize> = (0..40).map(|_| AtomicUsize::new(0)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    while let Some(unit) = claims.claim(taken.len()) {
+                        let _done = claims.finish_on_drop();
+                        taken[unit].fetch_add(1, Ordering::Relaxed);
+                    }
+                    claims.wait_all(taken.len());
+                    assert!(taken.iter().all(|t| t.load(Ordering::Relaxed) == 1));
+                });
+            }
+        });
     }
 }
