@@ -7,7 +7,7 @@
 //! answers those in a few nanoseconds; a miss costs one probe more than hashing alone. A
 //! second table does the same for 32-byte inputs: the topics a logs bloom hashes.
 //!
-//! A remembered hash is the hash Keccak-256 gave for the very same 64 bytes (the whole input is
+//! A remembered hash is the hash Keccak-256 gave for the very same input (the whole input is
 //! compared), so the memo never changes a value. Each block starts with an empty memo
 //! ([`forget`]): what a block gains does not depend on the blocks the thread ran before.
 //!

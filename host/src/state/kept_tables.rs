@@ -3,7 +3,7 @@
 //! A block of a few thousand transactions fills an account map and a change list of a few
 //! megabytes. Allocated afresh, every page of them costs the operating system a page fault on
 //! first touch, and is given back to it when the block's state is dropped: measured on the
-//! 2-core machine, about a thousand faults per block of plain transfers, a third of its time.
+//! 2-core machine, about a thousand faults per block of plain transfers, a quarter of its time.
 //! Kept tables are cleared (their entries dropped) but keep their memory.
 
 use super::overlay::{Changed, Entry};
