@@ -5,8 +5,7 @@ use super::accumulator::BlockAccumulator;
 use super::system::{apply_beacon_root, apply_post_block};
 use super::transfer::TransferRules;
 use crate::error::ExecError;
-use crate::offload::evm_ops::{enter_lane, remembering_table, route_table};
-use crate::offload::keccak_memo;
+use crate::offload::evm_ops::{block_table, enter_lane};
 use crate::options::ExecOptions;
 use crate::output::{BlockOutput, InvalidTxReason};
 use crate::state::{BlockState, DbError};
@@ -38,12 +37,10 @@ pub fn lane_evm<'s, 'db, DB: DatabaseRef>(
         .with_block(block_env.clone())
         .with_cfg(cfg_env(spec, options))
         .build_mainnet();
-    if options.offloader.is_some() {
-        route_table(evm.instruction.instruction_table_mut());
-    } else {
-        remembering_table(evm.instruction.instruction_table_mut());
-        keccak_memo::forget();
-    }
+    block_table(
+        evm.instruction.instruction_table_mut(),
+        options.offloader.is_some(),
+    );
     evm
 }
 

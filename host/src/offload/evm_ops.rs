@@ -45,16 +45,23 @@ pub fn enter_lane(route: LaneRoute) -> LaneGuard {
     LaneGuard(())
 }
 
-/// Replaces KECCAK256 in `table` with the entry that remembers recent hashes (see
-/// [`super::keccak_memo`]): the instruction lanes run when nothing is offloaded.
-pub fn remembering_table<W: InterpreterTypes, H: Host + ?Sized>(
+/// Sets up `table` for a block this thread starts: the routed instructions when `offloaded`,
+/// else KECCAK256 remembering recent hashes (see [`super::keccak_memo`]), with the thread's
+/// memo emptied.
+pub fn block_table<W: InterpreterTypes, H: Host + ?Sized>(
     table: &mut InstructionTable<W, H>,
+    offloaded: bool,
 ) {
-    table[0x20] = Instruction::new(keccak::<W, H>);
+    if offloaded {
+        route_table(table);
+    } else {
+        table[0x20] = Instruction::new(keccak::<W, H>);
+        super::keccak_memo::forget();
+    }
 }
 
 /// Replaces the routed instructions of `table` (revm's gas table is left as it is).
-pub fn route_table<W: InterpreterTypes, H: Host + ?Sized>(table: &mut InstructionTable<W, H>) {
+fn route_table<W: InterpreterTypes, H: Host + ?Sized>(table: &mut InstructionTable<W, H>) {
     table[0x20] = Instruction::new(keccak::<W, H>);
     table[0x02] = Instruction::new(binary::<{ layout::OP_MUL }, W, H>);
     table[0x04] = Instruction::new(binary::<{ layout::OP_DIV }, W, H>);

@@ -4,7 +4,7 @@
 use super::fee_column::Fee;
 use super::location::{address_hash, CreditKind, Location, TxIdx, Written};
 use super::mv_memory::{lock, BaseState, Entry, MvMemory, Original, Slot, Table, SHARDS};
-use super::spin_join::{Claims, Ended};
+use super::spin_join::Claims;
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{
     address_order_key, canonical_with_changed_slots, canonicalize, overlay, slot_order_key, FromDb,
@@ -111,26 +111,6 @@ fn collect_parts<'t>(
         }
     }
     Ok(out)
-}
-
-/// Runs `f(0..n)` at once, `f(0)` on the caller's thread and the rest on the lanes' pool.
-fn on_workers<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let mut results: Vec<Option<T>> = (0..n).map(|_| None).collect();
-    let f = &f;
-    let ended = &Ended::default();
-    rayon::in_place_scope(|scope| {
-        let (first, rest) = results.split_at_mut(1);
-        for (i, result) in rest.iter_mut().enumerate() {
-            scope.spawn(move |_| {
-                *result = Some(f(i + 1));
-                ended.one();
-            });
-        }
-        first[0] = Some(f(0));
-        ended.spin_until(n - 1);
-    });
-    // Every spawned task finished before the scope returned.
-    results.into_iter().flatten().collect()
 }
 
 /// What one extraction worker produced.
@@ -310,7 +290,7 @@ impl MvMemory {
             (0..bucket_count).map(|_| OnceLock::new()).collect();
         let (chunks, units) = (Claims::default(), Claims::default());
         let earlier_ref = &earlier;
-        on_workers(workers, |_| {
+        super::run_on_lanes(workers, || {
             while let Some(c) = chunks.claim(chunk_count) {
                 let _done = chunks.finish_on_drop();
                 let _ = collected[c].set(collect_parts(

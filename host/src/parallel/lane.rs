@@ -10,8 +10,7 @@ use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
 use crate::bloom::BloomMemo;
 use crate::exec::transfer::TransferRules;
-use crate::offload::evm_ops::{enter_lane, remembering_table, route_table};
-use crate::offload::keccak_memo;
+use crate::offload::evm_ops::{block_table, enter_lane};
 use crate::offload::EvmOffload;
 use crate::output::AccountState;
 use alloy_primitives::Bloom;
@@ -82,12 +81,10 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
         .with_block(shared.block_env.clone())
         .with_cfg(shared.cfg.clone())
         .build_mainnet();
-    if shared.offloader.is_some() {
-        route_table(evm.instruction.instruction_table_mut());
-    } else {
-        remembering_table(evm.instruction.instruction_table_mut());
-        keccak_memo::forget();
-    }
+    block_table(
+        evm.instruction.instruction_table_mut(),
+        shared.offloader.is_some(),
+    );
     let _lane = shared.offloader.map(|o| enter_lane(o.lane_route()));
     let precompiles = Precompiles::new(shared.spec.into());
     let mut scratch = Scratch::default();
