@@ -112,7 +112,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     /// Takes the changes recorded so far, raw (see `canonicalize`), leaving the caches readable.
     pub fn take_changes(&mut self) -> StateChanges {
         let mut changed = Vec::with_capacity(self.changed.len());
-        for mut c in std::mem::take(&mut self.changed) {
+        for mut c in self.changed.drain(..) {
             if let Some(entry) = self.accounts.get_mut(&c.address) {
                 entry.change = None;
                 if c.wrote_slots {
