@@ -290,7 +290,7 @@ impl MvMemory {
             (0..bucket_count).map(|_| OnceLock::new()).collect();
         let (chunks, units) = (Claims::default(), Claims::default());
         let earlier_ref = &earlier;
-        super::run_on_lanes(workers, || {
+        super::run_on_lanes(workers, |_| {
             while let Some(c) = chunks.claim(chunk_count) {
                 let _done = chunks.finish_on_drop();
                 let _ = collected[c].set(collect_parts(

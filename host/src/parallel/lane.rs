@@ -49,10 +49,9 @@ pub struct Shared<'a, B> {
     pub cfg: &'a CfgEnv,
     pub spec: SpecId,
     pub outcomes: &'a [Padded<Mutex<Option<TxExecution>>>],
-    /// Incarnations executed and aborted so far (the dependency monitor's inputs), each on its
-    /// own cache line: the counts change on every execution, the fields around them never.
-    pub executions: Padded<AtomicUsize>,
-    pub aborts: Padded<AtomicUsize>,
+    /// Incarnations executed and aborted so far by each lane (the dependency monitor's inputs),
+    /// each lane's on its own cache line: they change on every execution.
+    pub counts: Box<[Padded<LaneCounts>]>,
     /// Set when the monitor stopped the lanes because dependencies make parallelism lose.
     pub halted_for_dependencies: AtomicBool,
     /// The device the lanes' KECCAK256 and ALU opcodes may go to.
@@ -61,6 +60,30 @@ pub struct Shared<'a, B> {
     pub transfers: Option<TransferRules>,
     /// Contracts whose calls conflicted in this block.
     pub hot_targets: HotTargets,
+}
+
+/// A lane's incarnations executed and aborted.
+#[derive(Default)]
+pub struct LaneCounts {
+    pub executions: AtomicUsize,
+    pub aborts: AtomicUsize,
+}
+
+impl<B> Shared<'_, B> {
+    /// The counts of `lane` (lanes past the count share: only the sums are read).
+    fn counts(&self, lane: usize) -> &LaneCounts {
+        &self.counts[lane % self.counts.len()].0
+    }
+
+    /// Executions and aborts of all lanes so far.
+    pub fn totals(&self) -> (usize, usize) {
+        self.counts.iter().fold((0, 0), |(e, a), c| {
+            (
+                e + c.executions.load(Ordering::Relaxed),
+                a + c.aborts.load(Ordering::Relaxed),
+            )
+        })
+    }
 }
 
 /// What a lane reuses from one incarnation to the next.
@@ -74,8 +97,8 @@ struct Scratch {
 
 type LaneEvm<'a, B> = MainnetEvm<MainnetContext<LaneDb<'a, B>>>;
 
-/// Runs tasks until the scheduler is done.
-pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
+/// Runs tasks as lane `lane` until the scheduler is done.
+pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>, lane: usize) {
     let mut evm: LaneEvm<'_, B> = Context::mainnet()
         .with_db(LaneDb::new(shared.mv, shared.base))
         .with_block(shared.block_env.clone())
@@ -91,7 +114,7 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
     let mut task = None;
     let idle = Backoff::new();
     while !shared.scheduler.done() {
-        let next = task.take().or_else(|| shared.scheduler.next_task());
+        let next = task.take().or_else(|| shared.scheduler.next_task(lane));
         if next.is_some() {
             idle.reset();
         }
@@ -101,10 +124,10 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
                 &mut evm,
                 precompiles,
                 &mut scratch,
-                txn,
-                incarnation,
+                (txn, incarnation),
+                lane,
             ),
-            Some(Task::Validate(txn, incarnation)) => validate(shared, txn, incarnation),
+            Some(Task::Validate(txn, incarnation)) => validate(shared, txn, incarnation, lane),
             None => {
                 // Nothing to do until another lane finishes: spin briefly (the wait is usually
                 // one transaction), then give the core away, in case it is needed elsewhere.
@@ -120,8 +143,7 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>) {
 /// third was tried: it also stopped heavy mainnet blocks that lanes still speed up.)
 fn monitor_dependencies<B>(shared: &Shared<'_, B>) {
     const MIN_SAMPLE: usize = 32;
-    let executions = shared.executions.load(Ordering::Relaxed);
-    let aborts = shared.aborts.load(Ordering::Relaxed);
+    let (executions, aborts) = shared.totals();
     if executions >= MIN_SAMPLE && aborts * 2 > executions {
         shared
             .halted_for_dependencies
@@ -134,6 +156,7 @@ fn validate<B: DatabaseRef>(
     shared: &Shared<'_, B>,
     txn: TxIdx,
     incarnation: Incarnation,
+    lane: usize,
 ) -> Option<Task> {
     let base = super::lane_db::Base(shared.base);
     let valid = shared.mv.validate(txn, &base);
@@ -141,10 +164,10 @@ fn validate<B: DatabaseRef>(
     if aborted {
         shared.hot_targets.conflicted(txn);
         shared.mv.convert_writes_to_estimates(txn);
-        shared.aborts.fetch_add(1, Ordering::Relaxed);
+        shared.counts(lane).aborts.fetch_add(1, Ordering::Relaxed);
         monitor_dependencies(shared);
     }
-    shared.scheduler.finish_validation(txn, aborted)
+    shared.scheduler.finish_validation(txn, aborted, lane)
 }
 
 fn execute<B: DatabaseRef>(
@@ -152,27 +175,28 @@ fn execute<B: DatabaseRef>(
     evm: &mut LaneEvm<'_, B>,
     precompiles: &Precompiles,
     scratch: &mut Scratch,
-    txn: TxIdx,
-    incarnation: Incarnation,
+    (txn, incarnation): (TxIdx, Incarnation),
+    lane: usize,
 ) -> Option<Task> {
+    let counts = shared.counts(lane);
     // A first execution of a call into a contract that conflicted waits for the previous call.
     if let Some(previous) = shared
         .hot_targets
         .wait_for(txn)
         .filter(|_| incarnation == 0)
     {
-        if shared.scheduler.add_dependency(txn, previous) {
+        if shared.scheduler.add_dependency(txn, previous, lane) {
             return None;
         }
     }
     loop {
-        shared.executions.fetch_add(1, Ordering::Relaxed);
+        counts.executions.fetch_add(1, Ordering::Relaxed);
         scratch.writes.clear();
         match run_incarnation(shared, evm, precompiles, scratch, txn) {
             Err(blocking) => {
-                shared.aborts.fetch_add(1, Ordering::Relaxed);
+                counts.aborts.fetch_add(1, Ordering::Relaxed);
                 monitor_dependencies(shared);
-                if shared.scheduler.add_dependency(txn, blocking) {
+                if shared.scheduler.add_dependency(txn, blocking, lane) {
                     return None;
                 }
             }
@@ -184,7 +208,7 @@ fn execute<B: DatabaseRef>(
                     .unwrap_or_else(|e| e.into_inner()) = Some(execution);
                 return shared
                     .scheduler
-                    .finish_execution(txn, incarnation, wrote_new);
+                    .finish_execution(txn, incarnation, wrote_new, lane);
             }
         }
     }

@@ -46,7 +46,7 @@ use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use scheduler::Scheduler;
 use spin_join::Ended;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -66,7 +66,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     apply_beacon_root_on(&mut pre, spec, block_env, options)?;
     let cfg = cfg_env(spec, options);
     let mv = MvMemory::take(txs.len(), spec, block_env.beneficiary);
-    let scheduler = Scheduler::new(txs.len());
+    let scheduler = Scheduler::new(txs.len(), lanes);
     let outcomes: Vec<Padded<Mutex<Option<TxExecution>>>> =
         (0..txs.len()).map(|_| Padded(Mutex::new(None))).collect();
     let shared = Shared {
@@ -78,20 +78,16 @@ pub fn execute<DB: DatabaseRef + Sync>(
         cfg: &cfg,
         spec,
         outcomes: &outcomes,
-        executions: Padded(AtomicUsize::new(0)),
-        aborts: Padded(AtomicUsize::new(0)),
+        counts: (0..lanes.max(1)).map(|_| Padded::default()).collect(),
         halted_for_dependencies: AtomicBool::new(false),
         offloader: options.offloader.as_ref(),
         transfers: TransferRules::for_block(spec, block_env, options),
         hot_targets: HotTargets::new(txs),
     };
     let started = Instant::now();
-    run_on_lanes(lanes, || run_lane(&shared));
+    run_on_lanes(lanes, |lane| run_lane(&shared, lane));
     let lanes_time = started.elapsed();
-    let (executions, aborts) = (
-        shared.executions.load(Ordering::Relaxed),
-        shared.aborts.load(Ordering::Relaxed),
-    );
+    let (executions, aborts) = shared.totals();
     // After a halt, only the prefix whose executions are final is kept; the rest of the block
     // runs sequentially on top of it.
     let halted = shared.halted_for_dependencies.load(Ordering::Relaxed);
@@ -225,29 +221,30 @@ fn wake_pool(lanes: usize) {
     }
 }
 
-/// Runs `work` on `lanes` threads at once, the caller's being one of them: the others come from
-/// a pool that lives across blocks, so a block starts no thread. More lanes than the pool has
-/// threads (the forced testing mode) get threads of their own, so that they really interleave.
-fn run_on_lanes(lanes: usize, work: impl Fn() + Sync) {
+/// Runs `work(lane)` for lanes `0..lanes` on as many threads at once, the caller's being lane 0:
+/// the others come from a pool that lives across blocks, so a block starts no thread. More lanes
+/// than the pool has threads (the forced testing mode) get threads of their own, so that they
+/// really interleave.
+fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
     let work = &work;
     if lanes <= rayon::current_num_threads() + 1 {
         let ended = &Ended::default();
         rayon::in_place_scope(|scope| {
-            for _ in 1..lanes {
+            for lane in 1..lanes {
                 scope.spawn(move |_| {
-                    work();
+                    work(lane);
                     ended.one();
                 });
             }
-            work();
-            ended.spin_until(lanes - 1);
+            work(0);
+            ended.spin_until(lanes.saturating_sub(1));
         });
     } else {
         std::thread::scope(|scope| {
-            for _ in 1..lanes {
-                scope.spawn(work);
+            for lane in 1..lanes {
+                scope.spawn(move || work(lane));
             }
-            work();
+            work(0);
         });
     }
 }

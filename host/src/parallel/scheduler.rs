@@ -35,7 +35,9 @@ pub struct Scheduler {
     execution_idx: Padded<AtomicUsize>,
     validation_idx: Padded<AtomicUsize>,
     decrease_cnt: Padded<AtomicUsize>,
-    active_tasks: Padded<AtomicUsize>,
+    /// Tasks in flight, counted by the lane that holds them (a task never changes lanes), so
+    /// that counting costs a lane no cache line the other lanes write.
+    active_tasks: Box<[Padded<AtomicUsize>]>,
     done: Padded<AtomicBool>,
     status: Vec<Padded<TxStatus>>,
 }
@@ -52,14 +54,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Scheduler {
-    /// A scheduler for `txs` transactions, all ready for their first incarnation.
-    pub fn new(txs: usize) -> Self {
+    /// A scheduler for `txs` transactions, all ready for their first incarnation, run by lanes
+    /// `0..lanes`.
+    pub fn new(txs: usize, lanes: usize) -> Self {
         Self {
             txs,
             execution_idx: Padded(AtomicUsize::new(0)),
             validation_idx: Padded(AtomicUsize::new(0)),
             decrease_cnt: Padded(AtomicUsize::new(0)),
-            active_tasks: Padded(AtomicUsize::new(0)),
+            active_tasks: (0..lanes.max(1))
+                .map(|_| Padded(AtomicUsize::new(0)))
+                .collect(),
             done: Padded(AtomicBool::new(false)),
             status: (0..txs)
                 .map(|_| {
@@ -97,6 +102,16 @@ impl Scheduler {
         self.decrease_cnt.fetch_add(1, SeqCst);
     }
 
+    /// The task count of `lane`.
+    fn active(&self, lane: usize) -> &AtomicUsize {
+        // Lanes past the count share counters: the sum, all `check_done` needs, stays exact.
+        &self.active_tasks[lane % self.active_tasks.len()].0
+    }
+
+    /// Sets done when both indexes passed the block with no task in flight. The lanes' counts
+    /// are read one after another: a lane read idle can only start a task by claiming an index
+    /// below the block, which needs a decrease by a task in flight, and a decrease between the
+    /// two reads of the decrease count is seen.
     fn check_done(&self) {
         let observed = self.decrease_cnt.load(SeqCst);
         if self
@@ -104,7 +119,7 @@ impl Scheduler {
             .load(SeqCst)
             .min(self.validation_idx.load(SeqCst))
             >= self.txs
-            && self.active_tasks.load(SeqCst) == 0
+            && self.active_tasks.iter().all(|a| a.load(SeqCst) == 0)
             && observed == self.decrease_cnt.load(SeqCst)
         {
             self.done.store(true, SeqCst);
@@ -124,56 +139,67 @@ impl Scheduler {
         None
     }
 
-    fn next_version_to_execute(&self) -> Option<Task> {
+    fn next_version_to_execute(&self, lane: usize) -> Option<Task> {
         if self.execution_idx.load(SeqCst) >= self.txs {
             self.check_done();
             return None;
         }
-        self.active_tasks.fetch_add(1, SeqCst);
+        self.active(lane).fetch_add(1, SeqCst);
         let txn = self.execution_idx.fetch_add(1, SeqCst);
         let task = self.try_incarnate(txn);
         if task.is_none() {
-            self.active_tasks.fetch_sub(1, SeqCst);
+            self.active(lane).fetch_sub(1, SeqCst);
         }
         task
     }
 
-    fn next_version_to_validate(&self) -> Option<Task> {
-        if self.validation_idx.load(SeqCst) >= self.txs {
-            self.check_done();
-            return None;
-        }
-        self.active_tasks.fetch_add(1, SeqCst);
-        let txn = self.validation_idx.fetch_add(1, SeqCst);
-        if txn < self.txs {
+    /// Whether the transaction at `txn` finished an execution that still needs validating. The
+    /// validation index waits at a transaction still executing rather than passing it: passing
+    /// it would cost its lane a decrease of the index when it finishes, and every lane a wasted
+    /// claim (at two lanes, most transactions were passed so).
+    fn validatable(&self, txn: TxIdx) -> bool {
+        txn < self.txs && lock(&self.status[txn].status).1 == Status::Executed
+    }
+
+    fn next_version_to_validate(&self, txn: TxIdx, lane: usize) -> Option<Task> {
+        self.active(lane).fetch_add(1, SeqCst);
+        // Claimed by whoever moves the index past `txn`; the status is read again after the
+        // claim, as an abort may have come in between.
+        if self
+            .validation_idx
+            .compare_exchange(txn, txn + 1, SeqCst, SeqCst)
+            .is_ok()
+        {
             let (incarnation, status) = *lock(&self.status[txn].status);
             if status == Status::Executed {
                 return Some(Task::Validate(txn, incarnation));
             }
         }
-        self.active_tasks.fetch_sub(1, SeqCst);
+        self.active(lane).fetch_sub(1, SeqCst);
         None
     }
 
-    /// The next task, validation first when it lags execution.
-    pub fn next_task(&self) -> Option<Task> {
-        if self.validation_idx.load(SeqCst) < self.execution_idx.load(SeqCst) {
-            self.next_version_to_validate()
+    /// The next task for `lane`: validation first when it lags execution and its next
+    /// transaction is ready to be validated.
+    pub fn next_task(&self, lane: usize) -> Option<Task> {
+        let validation = self.validation_idx.load(SeqCst);
+        if validation < self.execution_idx.load(SeqCst) && self.validatable(validation) {
+            self.next_version_to_validate(validation, lane)
         } else {
-            self.next_version_to_execute()
+            self.next_version_to_execute(lane)
         }
     }
 
     /// Suspends `txn` until `blocking` executes again. Returns false when `blocking` already
     /// finished, in which case the caller re-executes `txn` at once.
-    pub fn add_dependency(&self, txn: TxIdx, blocking: TxIdx) -> bool {
+    pub fn add_dependency(&self, txn: TxIdx, blocking: TxIdx, lane: usize) -> bool {
         let mut dependents = lock(&self.status[blocking].dependents);
         if lock(&self.status[blocking].status).1 == Status::Executed {
             return false;
         }
         lock(&self.status[txn].status).1 = Status::Aborting;
         dependents.push(txn);
-        self.active_tasks.fetch_sub(1, SeqCst);
+        self.active(lane).fetch_sub(1, SeqCst);
         true
     }
 
@@ -189,6 +215,7 @@ impl Scheduler {
         txn: TxIdx,
         incarnation: Incarnation,
         wrote_new_location: bool,
+        lane: usize,
     ) -> Option<Task> {
         *lock(&self.status[txn].status) = (incarnation, Status::Executed);
         let dependents = std::mem::take(&mut *lock(&self.status[txn].dependents));
@@ -198,14 +225,23 @@ impl Scheduler {
             }
             self.decrease_execution_idx(min);
         }
-        if self.validation_idx.load(SeqCst) > txn {
+        let validation = self.validation_idx.load(SeqCst);
+        if validation > txn {
             if wrote_new_location {
                 self.decrease_validation_idx(txn);
             } else {
                 return Some(Task::Validate(txn, incarnation));
             }
+        } else if validation == txn
+            && self
+                .validation_idx
+                .compare_exchange(txn, txn + 1, SeqCst, SeqCst)
+                .is_ok()
+        {
+            // The index waited here for this execution: the lane validates it at once.
+            return Some(Task::Validate(txn, incarnation));
         }
-        self.active_tasks.fetch_sub(1, SeqCst);
+        self.active(lane).fetch_sub(1, SeqCst);
         None
     }
 
@@ -221,7 +257,7 @@ impl Scheduler {
     }
 
     /// Ends a validation; after an abort, returns the re-execution when the lane should run it.
-    pub fn finish_validation(&self, txn: TxIdx, aborted: bool) -> Option<Task> {
+    pub fn finish_validation(&self, txn: TxIdx, aborted: bool, lane: usize) -> Option<Task> {
         if aborted {
             self.set_ready(txn);
             self.decrease_validation_idx(txn + 1);
@@ -231,7 +267,7 @@ impl Scheduler {
                 }
             }
         }
-        self.active_tasks.fetch_sub(1, SeqCst);
+        self.active(lane).fetch_sub(1, SeqCst);
         None
     }
 }
