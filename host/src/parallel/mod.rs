@@ -60,6 +60,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     options: &ExecOptions,
     lanes: usize,
 ) -> Result<(BlockOutput, ExecReport), ExecError> {
+    let entered = Instant::now();
     wake_pool(lanes);
     let db_err = |e: String| ExecError::Database(e);
     let mut pre = BlockState::new(db);
@@ -85,6 +86,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         hot_targets: HotTargets::new(txs),
     };
     let started = Instant::now();
+    let setup = started - entered;
     run_on_lanes(lanes, |lane| run_lane(&shared, lane));
     let lanes_time = started.elapsed();
     let (executions, aborts) = shared.totals();
@@ -150,7 +152,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let post_changes = post.into_changes();
     overlay_canonical(&mut changes, post_changes, &FromDb(db))
         .map_err(|e| ExecError::Database(e.to_string()))?;
-    tracing::debug!(?lanes_time, ?t_final, total = ?started.elapsed(), "parallel block");
+    tracing::debug!(?setup, ?lanes_time, ?t_final, total = ?started.elapsed(), "parallel block");
     let reason = if upto < txs.len() {
         format!(
             "{lanes} lanes up to transaction {upto}, then sequential: dependencies made lanes lose \
