@@ -292,7 +292,7 @@ impl MvMemory {
             (0..bucket_count).map(|_| OnceLock::new()).collect();
         let (chunks, units) = (Claims::default(), Claims::default());
         let earlier_ref = &earlier;
-        super::run_on_lanes(workers, |_| {
+        super::lane_pool::run_on_lanes(workers, |_| {
             // Unit 0 is the beneficiary, then the chunks.
             while let Some(unit) = chunks.claim(chunk_count + 1) {
                 let _done = chunks.finish_on_drop();

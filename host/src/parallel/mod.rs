@@ -20,6 +20,7 @@ mod hot_targets;
 mod lane;
 mod lane_codes;
 mod lane_db;
+mod lane_pool;
 mod location;
 mod lowest_writers;
 mod mv_memory;
@@ -39,13 +40,13 @@ use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
 use hot_targets::HotTargets;
 use lane::{run_lane, Shared, TxExecution, TxFailure};
 use lane_db::Base;
+use lane_pool::{run_on_lanes, Standby};
 use mv_memory::MvMemory;
 use padded::Padded;
 use revm::context::{BlockEnv, TxEnv};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use scheduler::Scheduler;
-use spin_join::Ended;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -61,7 +62,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     lanes: usize,
 ) -> Result<(BlockOutput, ExecReport), ExecError> {
     let entered = Instant::now();
-    wake_pool(lanes);
+    let standby = Standby::start(lanes);
     let db_err = |e: String| ExecError::Database(e);
     let mut pre = BlockState::new(db);
     apply_beacon_root_on(&mut pre, spec, block_env, options)?;
@@ -87,6 +88,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     };
     let started = Instant::now();
     let setup = started - entered;
+    drop(standby);
     run_on_lanes(lanes, |lane| run_lane(&shared, lane));
     let lanes_time = started.elapsed();
     let (executions, aborts) = shared.totals();
@@ -211,44 +213,6 @@ fn take_results(
         }
     }
     Ok(Ok(acc))
-}
-
-/// Wakes the pool threads the other lanes will run on, so that they are up when the lanes
-/// start after the setup: a sleeping thread takes tens of microseconds to wake (measured on the
-/// 2-core machine: lane 2 started 35-47 us after lane 1 at the median without this, 2 us with
-/// it), and far longer now and then on a busy virtual machine.
-fn wake_pool(lanes: usize) {
-    for _ in 1..lanes.min(rayon::current_num_threads() + 1) {
-        rayon::spawn(|| {});
-    }
-}
-
-/// Runs `work(lane)` for lanes `0..lanes` on as many threads at once, the caller's being lane 0:
-/// the others come from a pool that lives across blocks, so a block starts no thread. More lanes
-/// than the pool has threads (the forced testing mode) get threads of their own, so that they
-/// really interleave.
-fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
-    let work = &work;
-    if lanes <= rayon::current_num_threads() + 1 {
-        let ended = &Ended::default();
-        rayon::in_place_scope(|scope| {
-            for lane in 1..lanes {
-                scope.spawn(move |_| {
-                    work(lane);
-                    ended.one();
-                });
-            }
-            work(0);
-            ended.spin_until(lanes.saturating_sub(1));
-        });
-    } else {
-        std::thread::scope(|scope| {
-            for lane in 1..lanes {
-                scope.spawn(move || work(lane));
-            }
-            work(0);
-        });
-    }
 }
 
 fn sequential<DB: DatabaseRef>(

@@ -1,0 +1,116 @@
+//! The threads a block's lanes and its final extraction run on: the caller's, and a pool of one
+//! fewer than the cores that lives across blocks, so that a block starts no thread.
+//!
+//! Waking a sleeping thread is slow on the 2-core virtual machine: the futex call alone took the
+//! caller about 45 us, and the woken thread started tens of microseconds later. So the pool is
+//! fpevm's own (blocks wake only its threads, and nothing else queues there), a block wakes it
+//! first thing and keeps it busy until its lanes start ([`Standby`]), and work between the
+//! phases of a block goes to threads that are still awake.
+
+use crate::options::available_cores;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The pool, or `None` when its threads could not be started (lanes then get threads of their
+/// own).
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(available_cores().saturating_sub(1).max(1))
+            .thread_name(|i| format!("fpevm-lane-{}", i + 1))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Runs `job` on a pool thread, or on the caller's when there is no pool.
+pub fn spawn(job: impl FnOnce() + Send + 'static) {
+    match pool() {
+        Some(pool) => pool.spawn(job),
+        None => job(),
+    }
+}
+
+/// Runs `work(lane)` for lanes `0..lanes` on as many threads at once, the caller's being lane 0.
+/// More lanes than the pool has threads (the forced testing mode) get threads of their own, so
+/// that they really interleave.
+pub fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
+    let work = &work;
+    match pool() {
+        Some(pool) if lanes <= pool.current_num_threads() + 1 => {
+            let ended = &super::spin_join::Ended::default();
+            pool.in_place_scope(|scope| {
+                for lane in 1..lanes {
+                    scope.spawn(move |_| {
+                        work(lane);
+                        ended.one();
+                    });
+                }
+                work(0);
+                ended.spin_until(lanes.saturating_sub(1));
+            });
+        }
+        _ => std::thread::scope(|scope| {
+            for lane in 1..lanes {
+                scope.spawn(move || work(lane));
+            }
+            work(0);
+        }),
+    }
+}
+
+/// The longest a standby job keeps its thread: a block's setup takes 0.1-0.6 ms.
+const STANDBY_LIMIT: Duration = Duration::from_millis(2);
+
+/// Pool threads woken for a block's lanes and kept spinning until the lanes start (the guard is
+/// dropped), so that the lanes' jobs find them awake.
+pub struct Standby(Arc<AtomicBool>);
+
+impl Standby {
+    /// Wakes the threads that lanes `1..lanes` will run on.
+    pub fn start(lanes: usize) -> Self {
+        let released = Arc::new(AtomicBool::new(false));
+        if let Some(pool) = pool() {
+            for _ in 1..lanes.min(pool.current_num_threads() + 1) {
+                let released = Arc::clone(&released);
+                pool.spawn(move || {
+                    let since = Instant::now();
+                    while !released.load(Ordering::Acquire) && since.elapsed() < STANDBY_LIMIT {
+                        for _ in 0..64 {
+                            std::hint::spin_loop();
+                        }
+                    }
+                });
+            }
+        }
+        Self(released)
+    }
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn every_lane_runs_once_with_or_without_standby() {
+        for lanes in [1, 2, 3, 9] {
+            let standby = Standby::start(lanes);
+            drop(standby);
+            let seen: Vec<AtomicUsize> = (0..lanes).map(|_| AtomicUsize::new(0)).collect();
+            run_on_lanes(lanes, |lane| {
+                seen[lane].fetch_add(1, Ordering::Relaxed);
+            });
+            assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 1));
+        }
+    }
+}
