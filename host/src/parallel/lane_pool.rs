@@ -4,11 +4,12 @@
 //! Waking a sleeping thread is slow on the 2-core virtual machine: the futex call alone took the
 //! caller about 45 us, and the woken thread started tens of microseconds later. So the pool is
 //! fpevm's own (blocks wake only its threads, and nothing else queues there), a block wakes it
-//! first thing and keeps it busy until its lanes start ([`Standby`]), and work between the
-//! phases of a block goes to threads that are still awake.
+//! first thing and keeps it busy until its lanes start ([`Standby`]), work between the phases
+//! of a block goes to threads that are still awake, and after a block its threads stay up for a
+//! while ([`linger`]), so that the next block of a run (a sync, a benchmark) finds them up.
 
 use crate::options::available_cores;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -62,6 +63,29 @@ pub fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
     }
 }
 
+/// How long the pool's threads stay up after a block, and how often they look for the next.
+const LINGER: Duration = Duration::from_millis(30);
+const LINGER_POLL: Duration = Duration::from_micros(20);
+
+/// Blocks started so far: a lingering thread stops when the next block starts.
+static BLOCKS_STARTED: AtomicU64 = AtomicU64::new(0);
+
+/// Keeps the pool's threads up for [`LINGER`] after a block: each sleeps in short timed naps,
+/// woken by its own timer, and goes back to the pool when the next block starts (its jobs then
+/// need no wake-up from the caller). Call it once the block's work is handed out.
+pub fn linger() {
+    let Some(pool) = pool() else { return };
+    let block = BLOCKS_STARTED.load(Ordering::Acquire);
+    for _ in 0..pool.current_num_threads() {
+        pool.spawn(move || {
+            let since = Instant::now();
+            while BLOCKS_STARTED.load(Ordering::Acquire) == block && since.elapsed() < LINGER {
+                std::thread::sleep(LINGER_POLL);
+            }
+        });
+    }
+}
+
 /// The longest a standby job keeps its thread: a block's setup takes 0.1-0.6 ms.
 const STANDBY_LIMIT: Duration = Duration::from_millis(2);
 
@@ -72,6 +96,7 @@ pub struct Standby(Arc<AtomicBool>);
 impl Standby {
     /// Wakes the threads that lanes `1..lanes` will run on.
     pub fn start(lanes: usize) -> Self {
+        BLOCKS_STARTED.fetch_add(1, Ordering::AcqRel);
         let released = Arc::new(AtomicBool::new(false));
         if let Some(pool) = pool() {
             for _ in 1..lanes.min(pool.current_num_threads() + 1) {
@@ -104,6 +129,8 @@ mod tests {
     #[test]
     fn every_lane_runs_once_with_or_without_standby() {
         for lanes in [1, 2, 3, 9] {
+            // The pool's threads may be lingering after an earlier block.
+            linger();
             let standby = Standby::start(lanes);
             drop(standby);
             let seen: Vec<AtomicUsize> = (0..lanes).map(|_| AtomicUsize::new(0)).collect();

@@ -118,6 +118,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     });
     let overflowed = mv.transfer_overflowed();
     mv.recycle_in_background();
+    lane_pool::linger();
     if overflowed {
         let reason = "a lazily credited transfer overflows its recipient's balance".to_string();
         return sequential(spec, block_env, txs, db, options, reason);
