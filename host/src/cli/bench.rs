@@ -216,14 +216,17 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
             tally.add(&Outcome::Passed);
         }
     }
-    let mainnet: Vec<f64> = speedups
-        .iter()
-        .filter(|(w, t, _)| w.starts_with("mainnet") && *t == 2)
-        .map(|s| s.2)
-        .collect();
-    if !mainnet.is_empty() {
-        let geomean = (mainnet.iter().map(|s| s.ln()).sum::<f64>() / mainnet.len() as f64).exp();
-        eprintln!("mainnet blocks with 100+ transactions, 2 threads: geometric mean speedup {geomean:.3} over {}", mainnet.len());
+    for &threads in &sweep {
+        let mainnet: Vec<f64> = speedups
+            .iter()
+            .filter(|(w, t, _)| w.starts_with("mainnet") && *t == threads)
+            .map(|s| s.2)
+            .collect();
+        if !mainnet.is_empty() {
+            let geomean =
+                (mainnet.iter().map(|s| s.ln()).sum::<f64>() / mainnet.len() as f64).exp();
+            eprintln!("mainnet blocks with 100+ transactions, {threads} threads: geometric mean speedup {geomean:.3} over {}", mainnet.len());
+        }
     }
     Ok(tally)
 }

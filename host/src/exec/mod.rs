@@ -42,9 +42,9 @@ fn too_little_call_work(txs: &[TxEnv]) -> Option<String> {
     let transfer_gas = transfers * TRANSFER_GAS;
     (call_gas < MIN_PARALLEL_CALL_GAS || call_gas < transfer_gas).then(|| {
         format!(
-            "too little contract work for lanes to pay: {transfers} plain transfers, calls with \
-             {call_gas} gas of limits (lanes need at least {MIN_PARALLEL_CALL_GAS}, and more \
-             than the transfers' {transfer_gas})"
+            "too little contract work for lanes to pay: {transfers} transactions without input \
+             (priced as transfers), calls with {call_gas} gas of limits (lanes need at least \
+             {MIN_PARALLEL_CALL_GAS}, and more than the transfers' {transfer_gas})"
         )
     })
 }
