@@ -316,7 +316,7 @@ impl MvMemory {
                     .collect::<Option<Vec<&Buckets>>>(),
                 beneficiary.get(),
             ) else {
-                // A collector failed: its error is returned below.
+                // A collector (or the beneficiary's) failed: its error is returned below.
                 return;
             };
             // Unit `bucket_count` is `beside`, priced as two parts per transaction
