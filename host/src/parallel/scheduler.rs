@@ -161,15 +161,17 @@ impl Scheduler {
         txn < self.txs && lock(&self.status[txn].status).1 == Status::Executed
     }
 
-    fn next_version_to_validate(&self, txn: TxIdx, lane: usize) -> Option<Task> {
-        self.active(lane).fetch_add(1, SeqCst);
-        // Claimed by whoever moves the index past `txn`; the status is read again after the
-        // claim, as an abort may have come in between.
-        if self
-            .validation_idx
+    /// Claims the validation of `txn`: whoever moves the index past it.
+    fn claim_validation(&self, txn: TxIdx) -> bool {
+        self.validation_idx
             .compare_exchange(txn, txn + 1, SeqCst, SeqCst)
             .is_ok()
-        {
+    }
+
+    fn next_version_to_validate(&self, txn: TxIdx, lane: usize) -> Option<Task> {
+        self.active(lane).fetch_add(1, SeqCst);
+        // The status is read again after the claim, as an abort may have come in between.
+        if self.claim_validation(txn) {
             let (incarnation, status) = *lock(&self.status[txn].status);
             if status == Status::Executed {
                 return Some(Task::Validate(txn, incarnation));
@@ -232,12 +234,7 @@ impl Scheduler {
             } else {
                 return Some(Task::Validate(txn, incarnation));
             }
-        } else if validation == txn
-            && self
-                .validation_idx
-                .compare_exchange(txn, txn + 1, SeqCst, SeqCst)
-                .is_ok()
-        {
+        } else if validation == txn && self.claim_validation(txn) {
             // The index waited here for this execution: the lane validates it at once.
             return Some(Task::Validate(txn, incarnation));
         }
@@ -269,5 +266,66 @@ impl Scheduler {
         }
         self.active(lane).fetch_sub(1, SeqCst);
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_waits_for_an_execution_and_its_lane_validates_it() {
+        let scheduler = Scheduler::new(3, 2);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
+        // Transaction 0 is still executing: lane 1 executes the next one instead of passing it.
+        assert_eq!(scheduler.next_task(1), Some(Task::Execute(1, 0)));
+        // 1 finishes first: the index waits at 0, so 1 is not validated yet.
+        assert_eq!(scheduler.finish_execution(1, 0, true, 1), None);
+        assert_eq!(scheduler.next_task(1), Some(Task::Execute(2, 0)));
+        // 0 finishes where the index waits: its own lane validates it at once.
+        assert_eq!(
+            scheduler.finish_execution(0, 0, true, 0),
+            Some(Task::Validate(0, 0))
+        );
+        assert_eq!(scheduler.finish_validation(0, false, 0), None);
+        assert_eq!(scheduler.next_task(0), Some(Task::Validate(1, 0)));
+        assert_eq!(scheduler.finish_validation(1, false, 0), None);
+        assert!(!scheduler.done(), "transaction 2 is still executing");
+        assert_eq!(
+            scheduler.finish_execution(2, 0, true, 1),
+            Some(Task::Validate(2, 0))
+        );
+        assert_eq!(scheduler.finish_validation(2, false, 1), None);
+        assert_eq!(scheduler.next_task(0), None);
+        assert!(scheduler.done());
+    }
+
+    #[test]
+    fn an_aborted_validation_runs_the_transaction_again() {
+        let scheduler = Scheduler::new(2, 1);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
+        assert_eq!(
+            scheduler.finish_execution(0, 0, true, 0),
+            Some(Task::Validate(0, 0))
+        );
+        assert!(scheduler.try_validation_abort(0, 0));
+        // Execution has passed 0: the lane that aborted it runs its next incarnation at once.
+        assert_eq!(
+            scheduler.finish_validation(0, true, 0),
+            Some(Task::Execute(0, 1))
+        );
+        assert_eq!(
+            scheduler.finish_execution(0, 1, false, 0),
+            Some(Task::Validate(0, 1))
+        );
+        assert_eq!(scheduler.finish_validation(0, false, 0), None);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(1, 0)));
+        assert_eq!(
+            scheduler.finish_execution(1, 0, true, 0),
+            Some(Task::Validate(1, 0))
+        );
+        assert_eq!(scheduler.finish_validation(1, false, 0), None);
+        assert_eq!(scheduler.next_task(0), None);
+        assert!(scheduler.done());
     }
 }
