@@ -8,6 +8,7 @@
 //! of a block goes to threads that are still awake, and after a block its threads stay up for a
 //! while ([`linger`]), so that the next block of a run (a sync, a benchmark) finds them up.
 
+use super::spin_join::{spin_until, Ended};
 use crate::options::available_cores;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -42,7 +43,7 @@ pub fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
     let work = &work;
     match pool() {
         Some(pool) if lanes <= pool.current_num_threads() + 1 => {
-            let ended = &super::spin_join::Ended::default();
+            let ended = &Ended::default();
             pool.in_place_scope(|scope| {
                 for lane in 1..lanes {
                     scope.spawn(move |_| {
@@ -102,12 +103,7 @@ impl Standby {
             for _ in 1..lanes.min(pool.current_num_threads() + 1) {
                 let released = Arc::clone(&released);
                 pool.spawn(move || {
-                    let since = Instant::now();
-                    while !released.load(Ordering::Acquire) && since.elapsed() < STANDBY_LIMIT {
-                        for _ in 0..64 {
-                            std::hint::spin_loop();
-                        }
-                    }
+                    spin_until(|| released.load(Ordering::Acquire), STANDBY_LIMIT);
                 });
             }
         }

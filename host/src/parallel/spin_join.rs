@@ -26,14 +26,16 @@ impl Ended {
 
     /// Spins until `jobs` jobs have ended, or for at most [`SPIN_LIMIT`].
     pub fn spin_until(&self, jobs: usize) {
-        let started = Instant::now();
-        while self.0.load(Ordering::Acquire) < jobs {
-            for _ in 0..64 {
-                std::hint::spin_loop();
-            }
-            if started.elapsed() > SPIN_LIMIT {
-                return;
-            }
+        spin_until(|| self.0.load(Ordering::Acquire) >= jobs, SPIN_LIMIT);
+    }
+}
+
+/// Spins until `ready()`, or for at most `limit`.
+pub fn spin_until(ready: impl Fn() -> bool, limit: Duration) {
+    let started = Instant::now();
+    while !ready() && started.elapsed() <= limit {
+        for _ in 0..64 {
+            std::hint::spin_loop();
         }
     }
 }
