@@ -78,11 +78,34 @@ struct BenchLine {
     fpevm_ms: f64,
     speedup: f64,
     strategy: String,
+    /// Page faults of one plain revm run with receipts (median): on a virtual machine each
+    /// costs about a microsecond, and how many a side takes depends on where the allocator
+    /// left the heap, so they explain part of the ratios' spread.
+    revm_page_faults: u64,
+    /// Page faults of one fpevm run (median), all of the process's threads.
+    fpevm_page_faults: u64,
 }
 
 fn median(mut times: Vec<Duration>) -> f64 {
     times.sort();
     times[times.len() / 2].as_secs_f64() * 1e3
+}
+
+fn median_count(mut counts: Vec<u64>) -> u64 {
+    counts.sort_unstable();
+    counts.get(counts.len() / 2).copied().unwrap_or(0)
+}
+
+/// Minor and major page faults of the whole process so far (0 where the count is unavailable).
+fn page_faults() -> u64 {
+    // SAFETY: `getrusage` only writes the `rusage` it is given, which is plain data.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return 0;
+        }
+        (usage.ru_minflt + usage.ru_majflt).max(0) as u64
+    }
 }
 
 /// A block to measure: name, spec, environment, transactions, pre-state, options.
@@ -161,12 +184,13 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
             };
             let (mut revm_times, mut bare_times, mut fpevm_times) =
                 (Vec::new(), Vec::new(), Vec::new());
+            let (mut revm_faults, mut fpevm_faults) = (Vec::new(), Vec::new());
             let mut strategy = String::new();
             // Interleaved runs: both sides see the same machine noise. Each side's time includes
             // freeing its output, so neither is charged for the other's.
             for _ in 0..bench.runs.max(1) {
                 for (receipts, times) in [(true, &mut revm_times), (false, &mut bare_times)] {
-                    let started = Instant::now();
+                    let (started, faults) = (Instant::now(), page_faults());
                     revm_sequential(
                         subject.spec,
                         &subject.block_env,
@@ -176,8 +200,11 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                         receipts,
                     )?;
                     times.push(started.elapsed());
+                    if receipts {
+                        revm_faults.push(page_faults().saturating_sub(faults));
+                    }
                 }
-                let started = Instant::now();
+                let (started, faults) = (Instant::now(), page_faults());
                 let output = execute_block(
                     subject.spec,
                     &subject.block_env,
@@ -189,6 +216,7 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 strategy.clone_from(&output.report.reason);
                 drop(output);
                 fpevm_times.push(started.elapsed());
+                fpevm_faults.push(page_faults().saturating_sub(faults));
             }
             let line = BenchLine {
                 workload: subject.name.clone(),
@@ -199,6 +227,8 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 fpevm_ms: median(fpevm_times),
                 speedup: 0.0,
                 strategy,
+                revm_page_faults: median_count(revm_faults),
+                fpevm_page_faults: median_count(fpevm_faults),
             };
             let line = BenchLine {
                 speedup: line.revm_sequential_ms / line.fpevm_ms.max(1e-9),
@@ -209,8 +239,8 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 println!("{}", serde_json::to_string(&line).unwrap_or_default());
             } else {
                 println!(
-                    "{:<18} {:>5} txs {:>2} threads  revm {:>8.2} ms (bare {:>8.2})  fpevm {:>8.2} ms  {:>5.2}x  [{}]",
-                    line.workload, line.txs, line.threads, line.revm_sequential_ms, line.revm_bare_ms, line.fpevm_ms, line.speedup, line.strategy
+                    "{:<18} {:>5} txs {:>2} threads  revm {:>8.2} ms (bare {:>8.2})  fpevm {:>8.2} ms  {:>5.2}x  faults {}/{}  [{}]",
+                    line.workload, line.txs, line.threads, line.revm_sequential_ms, line.revm_bare_ms, line.fpevm_ms, line.speedup, line.revm_page_faults, line.fpevm_page_faults, line.strategy
                 );
             }
             tally.add(&Outcome::Passed);
