@@ -61,6 +61,10 @@ pub struct ExecBench {
     /// The mainnet corpus folder (for `--workload mainnet`).
     #[arg(long, default_value = "../shared/corpus/mainnet")]
     pub corpus: PathBuf,
+    /// Leave glibc's allocator to its own thresholds (by default the run fixes them first: see
+    /// `steady_heap`).
+    #[arg(long)]
+    pub glibc_defaults: bool,
     #[command(flatten)]
     pub exec: ExecArgs,
 }
@@ -166,8 +170,36 @@ fn subjects(bench: &ExecBench) -> Result<Vec<Subject>, String> {
     Ok(out)
 }
 
+/// Fixes glibc's thresholds for mapping large blocks and for giving the heap's top back to the
+/// system, as a long-running process gets them (glibc raises both whenever a large mapped
+/// block is freed). Left dynamic, they make a run's page faults, at about a microsecond each on
+/// a virtual machine, depend on which side last freed what: the same block took from 0 to 480
+/// faults from one run to the next. Both sides run in this process, under the same settings.
+/// Returns whether the thresholds were fixed.
+fn steady_heap() -> bool {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: `mallopt` only changes the allocator's parameters; it is called before this
+        // command allocates anything large, and the values are in glibc's documented ranges.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20) == 1
+                && libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20) == 1
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        false
+    }
+}
+
 /// Runs `fpevm bench exec`: one line per workload and thread count.
 fn exec(bench: &ExecBench) -> Result<Tally, String> {
+    if !bench.glibc_defaults && steady_heap() {
+        eprintln!(
+            "allocator: glibc's mmap threshold fixed at 32 MiB and trim threshold at 256 MiB \
+             for both sides (--glibc-defaults leaves them dynamic)"
+        );
+    }
     let base = bench.exec.exec_options()?;
     let sweep: Vec<usize> = match bench.exec.threads {
         Some(n) => vec![n],
