@@ -1,0 +1,55 @@
+//! `fpevm bench exec --json` on small synthetic blocks: one JSON object per workload and thread
+//! count with the fields the issue names and the page faults of each side, and a clean
+//! `N passed, 0 failed`.
+
+use serde_json::Value;
+#[path = "common/run_cli.rs"]
+mod run_cli;
+use run_cli::fpevm;
+
+#[test]
+fn bench_exec_reports_each_side_and_its_page_faults() {
+    let (success, stdout, stderr) = fpevm(&[
+        "bench",
+        "exec",
+        "--workload",
+        "erc20",
+        "--txs",
+        "64",
+        "--runs",
+        "1",
+        "--json",
+    ]);
+    assert!(success, "exit status: {stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (summary, results) = lines.split_last().expect("output");
+    // Without --threads: the sweep over 1, 2, 4 and 8 threads.
+    assert_eq!(*summary, "4 passed, 0 failed", "{stderr}");
+    let objects: Vec<Value> = results
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let threads: Vec<u64> = objects
+        .iter()
+        .filter_map(|o| o["threads"].as_u64())
+        .collect();
+    assert_eq!(threads, [1, 2, 4, 8]);
+    for o in &objects {
+        assert_eq!(o["workload"], "erc20", "{o}");
+        assert_eq!(o["txs"], 64, "{o}");
+        let revm = o["revm_sequential_ms"].as_f64().expect("revm time");
+        let fpevm = o["fpevm_ms"].as_f64().expect("fpevm time");
+        assert!(revm > 0.0 && fpevm > 0.0, "{o}");
+        let speedup = o["speedup"].as_f64().expect("speedup");
+        assert!((speedup - revm / fpevm).abs() < 1e-9, "{o}");
+        assert!(o["revm_page_faults"].is_u64(), "{o}");
+        assert!(o["fpevm_page_faults"].is_u64(), "{o}");
+        assert!(!o["strategy"].as_str().expect("strategy").is_empty(), "{o}");
+    }
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        assert!(
+            stderr.contains("allocator: glibc's mmap threshold fixed"),
+            "{stderr}"
+        );
+    }
+}
