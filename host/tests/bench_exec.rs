@@ -2,10 +2,9 @@
 //! count with the fields the issue names and the page faults of each side, and a clean
 //! `N passed, 0 failed`.
 
-use serde_json::Value;
 #[path = "common/run_cli.rs"]
 mod run_cli;
-use run_cli::fpevm;
+use run_cli::{fpevm, json_lines};
 
 #[test]
 fn bench_exec_reports_each_side_and_its_page_faults() {
@@ -21,14 +20,9 @@ fn bench_exec_reports_each_side_and_its_page_faults() {
         "--json",
     ]);
     assert!(success, "exit status: {stdout}{stderr}");
-    let lines: Vec<&str> = stdout.lines().collect();
-    let (summary, results) = lines.split_last().expect("output");
+    let (summary, objects) = json_lines(&stdout);
     // Without --threads: the sweep over 1, 2, 4 and 8 threads.
-    assert_eq!(*summary, "4 passed, 0 failed", "{stderr}");
-    let objects: Vec<Value> = results
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
+    assert_eq!(summary, "4 passed, 0 failed", "{stderr}");
     let threads: Vec<u64> = objects
         .iter()
         .filter_map(|o| o["threads"].as_u64())

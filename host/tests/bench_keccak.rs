@@ -6,7 +6,7 @@
 use serde_json::Value;
 #[path = "common/run_cli.rs"]
 mod run_cli;
-use run_cli::fpevm;
+use run_cli::{fpevm, json_lines};
 
 #[test]
 fn bench_keccak_measures_the_default_core() {
@@ -23,12 +23,7 @@ fn bench_keccak_measures_the_default_core() {
     ]);
     assert!(success, "exit status: {stdout}{stderr}");
 
-    let lines: Vec<&str> = stdout.lines().collect();
-    let (summary, results) = lines.split_last().expect("output");
-    let objects: Vec<Value> = results
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
+    let (summary, objects) = json_lines(&stdout);
     let of_kind =
         |kind: &str| -> Vec<&Value> { objects.iter().filter(|o| o["kind"] == kind).collect() };
 
@@ -87,7 +82,7 @@ fn bench_keccak_measures_the_default_core() {
 
     assert_eq!(objects.len(), sim.len() + driver.len(), "{stdout}");
     assert_eq!(
-        *summary,
+        summary,
         format!("{} passed, 0 failed", objects.len()),
         "{stdout}"
     );

@@ -3,22 +3,16 @@
 //! clean `N passed, 0 failed`.
 #![cfg(feature = "sim")]
 
-use serde_json::Value;
 #[path = "common/run_cli.rs"]
 mod run_cli;
-use run_cli::fpevm;
+use run_cli::{fpevm, json_lines};
 
 #[test]
 fn bench_offload_reports_every_operation() {
     let (success, stdout, stderr) = fpevm(&["bench", "offload", "--json"]);
     assert!(success, "exit status: {stdout}{stderr}");
-    let lines: Vec<&str> = stdout.lines().collect();
-    let (summary, results) = lines.split_last().expect("output");
-    assert_eq!(*summary, "12 passed, 0 failed", "{stderr}");
-    let objects: Vec<Value> = results
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
+    let (summary, objects) = json_lines(&stdout);
+    assert_eq!(summary, "12 passed, 0 failed", "{stderr}");
     let ops: Vec<&str> = objects.iter().filter_map(|o| o["op"].as_str()).collect();
     assert_eq!(ops.len(), 12, "{ops:?}");
     for op in ["KECCAK256/32", "MUL", "MULMOD", "EXP"] {

@@ -14,3 +14,16 @@ pub fn fpevm(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into(),
     )
 }
+
+/// A `--json` command's output: its closing `N passed, M failed` line and the JSON objects of
+/// the lines before it (a line that is not JSON fails the test).
+#[allow(dead_code)] // Not every test binary that includes this module reads JSON.
+pub fn json_lines(stdout: &str) -> (&str, Vec<serde_json::Value>) {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (summary, results) = lines.split_last().expect("output");
+    let objects = results
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    (summary, objects)
+}
