@@ -179,6 +179,9 @@ fn execute<B: DatabaseRef>(
     lane: usize,
 ) -> Option<Task> {
     let counts = shared.counts(lane);
+    // Written when the execution ends; cold since the previous block.
+    super::prefetch::prefetch(&shared.outcomes[txn]);
+    shared.mv.prefetch_record(txn);
     // A first execution of a call into a contract that conflicted waits for the previous call.
     if let Some(previous) = shared
         .hot_targets

@@ -45,6 +45,13 @@ impl LowestWriters {
         self.buckets.get(location.table_hash() as usize & mask)
     }
 
+    /// Starts bringing `location`'s bucket into the cache.
+    pub fn prefetch(&self, location: &Location) {
+        if let Some(bucket) = self.bucket(location) {
+            super::prefetch::prefetch(bucket);
+        }
+    }
+
     /// Notes that `txn` is about to write `location`.
     pub fn note(&self, location: &Location, txn: TxIdx) {
         // Indexes past `u32` saturate: they are never below a reader that can skip (see

@@ -25,6 +25,7 @@ mod location;
 mod lowest_writers;
 mod mv_memory;
 mod padded;
+mod prefetch;
 mod scheduler;
 mod spin_join;
 mod versions;

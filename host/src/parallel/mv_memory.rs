@@ -18,6 +18,7 @@ use super::fee_column::{Fee, FeeColumn};
 use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
 use super::lowest_writers::LowestWriters;
 use super::padded::Padded;
+use super::prefetch::prefetch;
 use super::versions::VersionList;
 use crate::output::AccountState;
 use hashbrown::HashTable;
@@ -213,11 +214,15 @@ impl MvMemory {
         }
     }
 
+    /// The shard holding `location`.
+    fn shard_of(&self, location: &Location) -> &Shard {
+        // High bits pick the shard; the tables index by low bits, so the two stay independent.
+        &self.shards[(location.shard_hash() >> 40) as usize % SHARDS]
+    }
+
     /// The table holding `location`.
     fn table_of(&self, location: &Location) -> MutexGuard<'_, Table> {
-        // High bits pick the shard; the tables index by low bits, so the two stay independent.
-        let index = (location.shard_hash() >> 40) as usize % SHARDS;
-        lock(&self.shards[index].0)
+        lock(&self.shard_of(location).0)
     }
 
     /// The tables of shards `range`, one after another (for the final extraction).
@@ -459,6 +464,13 @@ impl MvMemory {
         }
     }
 
+    /// Starts bringing transaction `txn`'s record into the cache.
+    pub fn prefetch_record(&self, txn: TxIdx) {
+        if let Some(record) = self.records.get(txn) {
+            prefetch(record);
+        }
+    }
+
     /// Records an incarnation's reads and writes, replacing the previous incarnation's. The
     /// buffers are taken: `reads` comes back empty with the previous incarnation's capacity,
     /// `writes` comes back empty. Returns whether it wrote a location the previous incarnation
@@ -486,6 +498,12 @@ impl MvMemory {
             }
             _ => true,
         });
+        // The writes' shard locks and lowest-writer buckets are rarely cached: ask for all of
+        // them before waiting on the first.
+        for (location, _) in writes.iter() {
+            prefetch(self.shard_of(location));
+            self.writers.prefetch(location);
+        }
         let mut wrote_new = false;
         if fee.is_some() {
             wrote_new |= !self.fees.set(txn, fee);
