@@ -4,7 +4,7 @@
 //! once or twice, a block apart, so they are rarely still cached; each miss stalls the lane.
 //! Asked for early (when the execution starts, or for all of an execution's writes at once),
 //! the misses overlap with work or with each other. In perf of one forced lane on ERC-20
-//! blocks, the multi-version memory's `record` fell from 7.0-7.5% to 5.3-5.4% of samples.
+//! blocks, the multi-version memory's `record` fell from 6.1-7.5% to 4.4-5.4% of samples.
 
 /// Starts bringing the cache lines of `value` in. A hint only: it changes no memory, never
 /// faults, and does nothing on other architectures.
