@@ -222,7 +222,7 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
             // freeing its output, so neither is charged for the other's.
             for _ in 0..bench.runs.max(1) {
                 for (receipts, times) in [(true, &mut revm_times), (false, &mut bare_times)] {
-                    let (started, faults) = (Instant::now(), page_faults());
+                    let (faults, started) = (page_faults(), Instant::now());
                     revm_sequential(
                         subject.spec,
                         &subject.block_env,
@@ -236,7 +236,7 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                         revm_faults.push(page_faults().saturating_sub(faults));
                     }
                 }
-                let (started, faults) = (Instant::now(), page_faults());
+                let (faults, started) = (page_faults(), Instant::now());
                 let output = execute_block(
                     subject.spec,
                     &subject.block_env,
