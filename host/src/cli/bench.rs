@@ -90,14 +90,14 @@ struct BenchLine {
     fpevm_page_faults: u64,
 }
 
-fn median(mut times: Vec<Duration>) -> f64 {
-    times.sort();
-    times[times.len() / 2].as_secs_f64() * 1e3
+/// The middle value of `values` (the default when there are none).
+fn median<T: Ord + Copy + Default>(mut values: Vec<T>) -> T {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
-fn median_count(mut counts: Vec<u64>) -> u64 {
-    counts.sort_unstable();
-    counts.get(counts.len() / 2).copied().unwrap_or(0)
+fn median_ms(times: Vec<Duration>) -> f64 {
+    median(times).as_secs_f64() * 1e3
 }
 
 /// Minor and major page faults of the whole process so far (0 where the count is unavailable).
@@ -254,13 +254,13 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 workload: subject.name.clone(),
                 txs: subject.txs.len(),
                 threads,
-                revm_sequential_ms: median(revm_times),
-                revm_bare_ms: median(bare_times),
-                fpevm_ms: median(fpevm_times),
+                revm_sequential_ms: median_ms(revm_times),
+                revm_bare_ms: median_ms(bare_times),
+                fpevm_ms: median_ms(fpevm_times),
                 speedup: 0.0,
                 strategy,
-                revm_page_faults: median_count(revm_faults),
-                fpevm_page_faults: median_count(fpevm_faults),
+                revm_page_faults: median(revm_faults),
+                fpevm_page_faults: median(fpevm_faults),
             };
             let line = BenchLine {
                 speedup: line.revm_sequential_ms / line.fpevm_ms.max(1e-9),
