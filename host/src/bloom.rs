@@ -3,11 +3,14 @@
 //! A bloom costs a Keccak-256 of each log's address and of each topic. In a block, the same
 //! contracts emit the same events again and again (a token's `Transfer`, a pool's `Swap`), so
 //! the pair (address, first topic) repeats: its bloom bits are hashed once and remembered
-//! (the address alone for events without topics). The other topics' hashes come from the
-//! thread's Keccak memo ([`crate::offload::keccak_memo`]): an address in a topic (a pool, a
-//! router) comes back too.
+//! (the address alone for events without topics). The other topics are hashed once the
+//! block's receipts are in, all together: eight at a time where the CPU can
+//! ([`crate::keccak_words`]), or from the thread's Keccak memo
+//! ([`crate::offload::keccak_memo`]) when they came before (an address in a topic: a pool, a
+//! router). One at a time, those topics were most of a token block's bloom cost.
 
-use crate::offload::keccak_memo::keccak256_remembered;
+use crate::offload::keccak_memo::keccak256_words_remembered;
+use crate::receipt::Receipt;
 use alloy_primitives::map::HashMap;
 use alloy_primitives::{Address, Bloom, B256};
 use revm::primitives::Log;
@@ -22,14 +25,12 @@ pub struct BloomMemo {
 }
 
 impl BloomMemo {
-    /// The bloom filter of `logs`, equal to [`crate::receipt::logs_bloom`].
-    pub fn logs_bloom(&mut self, logs: &[Log]) -> Bloom {
+    /// The part of `logs`' bloom filter that repeats: each event's address and first topic.
+    /// [`add_later_topics`] adds the rest.
+    pub fn pair_bloom(&mut self, logs: &[Log]) -> Bloom {
         let mut bloom = Bloom::ZERO;
         for log in logs {
-            let (first, rest) = match log.topics().split_first() {
-                Some((first, rest)) => (Some(*first), rest),
-                None => (None, &[][..]),
-            };
+            let first = log.topics().first().copied();
             if self.pairs.len() >= CAPACITY {
                 self.pairs.clear();
             }
@@ -41,11 +42,28 @@ impl BloomMemo {
                 }
                 pair
             });
-            for topic in rest {
-                bloom.m3_2048_hashed(&B256::from(keccak256_remembered(topic.as_slice())));
-            }
         }
         bloom
+    }
+}
+
+/// Completes blooms made by [`BloomMemo::pair_bloom`]: adds to each receipt's bloom the topics
+/// of its events after the first, all of them hashed together ([`keccak256_words_remembered`]).
+pub fn add_later_topics(receipts: &mut [Receipt]) {
+    let words: Vec<B256> = receipts
+        .iter()
+        .flat_map(|receipt| &receipt.logs)
+        .flat_map(|log| log.topics().iter().skip(1).copied())
+        .collect();
+    let mut hashes = Vec::with_capacity(words.len());
+    keccak256_words_remembered(&words, &mut hashes);
+    let mut hashes = hashes.iter();
+    for receipt in receipts {
+        for log in &receipt.logs {
+            for hash in hashes.by_ref().take(log.topics().len().saturating_sub(1)) {
+                receipt.bloom.m3_2048_hashed(hash);
+            }
+        }
     }
 }
 
@@ -66,16 +84,23 @@ mod tests {
     }
 
     #[test]
-    fn remembered_pairs_give_the_plain_bloom() {
+    fn pairs_then_later_topics_give_the_plain_bloom() {
         let mut memo = BloomMemo::default();
         let blocks = [
             vec![log(1, &[7, 8, 9])],
             vec![log(1, &[7, 3]), log(2, &[]), log(1, &[7, 8, 9])],
-            vec![log(2, &[7]), log(1, &[8, 7])],
+            vec![log(2, &[7]), log(1, &[8, 7, 7, 5])],
             vec![],
         ];
-        for logs in blocks.iter().cycle().take(12) {
-            assert_eq!(memo.logs_bloom(logs), logs_bloom(logs));
+        let mut receipts: Vec<Receipt> = blocks
+            .iter()
+            .cycle()
+            .take(12)
+            .map(|logs| Receipt::with_bloom(2, true, 0, logs.clone(), memo.pair_bloom(logs)))
+            .collect();
+        add_later_topics(&mut receipts);
+        for receipt in &receipts {
+            assert_eq!(receipt.bloom, logs_bloom(&receipt.logs));
         }
         assert_eq!(memo.pairs.len(), 4);
     }

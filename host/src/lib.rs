@@ -9,6 +9,7 @@ pub mod baseline;
 mod bloom;
 pub mod error;
 pub mod exec;
+mod keccak_words;
 pub mod mainnet;
 /// The FPGA offload driver: transports, rings, batches, and the software reference device.
 pub mod offload;

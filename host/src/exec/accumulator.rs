@@ -3,7 +3,7 @@
 //! construction once each transaction's result and state agree.
 
 use super::block_rules::max_blob_gas_per_block;
-use crate::bloom::BloomMemo;
+use crate::bloom::{add_later_topics, BloomMemo};
 use crate::error::ExecError;
 use crate::options::ExecMode;
 use crate::output::{BlockOutput, InvalidTxReason, SkippedTx, StateChanges};
@@ -25,6 +25,9 @@ pub struct BlockAccumulator {
     gas_used: u64,
     blob_gas_used: u64,
     blooms: BloomMemo,
+    /// Receipts before this one have their whole bloom; the later ones lack their events'
+    /// topics after the first (see [`add_later_topics`]).
+    complete_blooms: usize,
 }
 
 impl BlockAccumulator {
@@ -66,12 +69,12 @@ impl BlockAccumulator {
     /// Records an executed transaction and its receipt.
     pub fn push_executed(&mut self, index: usize, tx: &TxEnv, result: ExecutionResult) {
         let logs = result.logs().to_vec();
-        let bloom = self.blooms.logs_bloom(&logs);
+        let bloom = self.blooms.pair_bloom(&logs);
         self.push_executed_with(index, tx, result, logs, bloom);
     }
 
-    /// Records an executed transaction whose receipt logs and bloom were prepared elsewhere
-    /// (by a lane, off the in-order path).
+    /// Records an executed transaction whose receipt logs and pair bloom
+    /// ([`BloomMemo::pair_bloom`]) were prepared elsewhere (by a lane, off the in-order path).
     pub fn push_executed_with(
         &mut self,
         index: usize,
@@ -105,8 +108,16 @@ impl BlockAccumulator {
         }
     }
 
+    /// Completes the blooms of the receipts recorded so far, hashing their later topics
+    /// together. [`Self::finish`] does it for the rest.
+    pub fn complete_blooms(&mut self) {
+        add_later_topics(&mut self.receipts[self.complete_blooms..]);
+        self.complete_blooms = self.receipts.len();
+    }
+
     /// The block output with the block's state changes.
-    pub fn finish(self, state: StateChanges) -> BlockOutput {
+    pub fn finish(mut self, state: StateChanges) -> BlockOutput {
+        self.complete_blooms();
         let mut logs_bloom = Bloom::ZERO;
         for receipt in &self.receipts {
             logs_bloom.accrue_bloom(&receipt.bloom);

@@ -35,8 +35,9 @@ pub enum TxFailure {
     Fatal(String),
 }
 
-/// A transaction's last execution: revm's result with its receipt's logs and bloom prepared,
-/// or why there is none. Its state lives in the multi-version memory.
+/// A transaction's last execution: revm's result with its receipt's logs and the bloom of its
+/// events' addresses and first topics prepared, or why there is none. Its state lives in the
+/// multi-version memory.
 pub type TxExecution = Result<(ExecutionResult, Vec<Log>, Bloom), TxFailure>;
 
 /// Everything the lanes of one block share.
@@ -348,6 +349,6 @@ fn run_incarnation<B: DatabaseRef>(
         }
     }
     let logs = result.logs().to_vec();
-    let bloom = blooms.logs_bloom(&logs);
+    let bloom = blooms.pair_bloom(&logs);
     Ok(Ok((result, logs, bloom)))
 }

@@ -174,8 +174,9 @@ pub fn execute<DB: DatabaseRef + Sync>(
     Ok((acc.finish(changes), report))
 }
 
-/// The results of the transactions below `upto`, in block order, from their final executions;
-/// `Ok(Err(reason))` when the block must run sequentially instead.
+/// The results of the transactions below `upto`, in block order, from their final executions,
+/// their receipts' blooms completed; `Ok(Err(reason))` when the block must run sequentially
+/// instead.
 fn take_results(
     txs: &[TxEnv],
     outcomes: Vec<Padded<Mutex<Option<TxExecution>>>>,
@@ -214,6 +215,7 @@ fn take_results(
             return Ok(Err(reason));
         }
     }
+    acc.complete_blooms();
     Ok(Ok(acc))
 }
 
