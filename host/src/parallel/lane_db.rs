@@ -2,6 +2,7 @@
 //! state, recording every read for validation.
 
 use super::lane_codes::LaneCodes;
+use super::lane_originals::LaneOriginals;
 use super::location::{Location, Observed, Read, TxIdx};
 use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
 use crate::exec::transfer::{Candidate, Transferred};
@@ -55,6 +56,7 @@ pub struct LaneDb<'a, B> {
     lazy_recipient: Option<Address>,
     reads: Vec<Read>,
     codes: LaneCodes,
+    originals: LaneOriginals,
 }
 
 impl<'a, B: DatabaseRef> LaneDb<'a, B> {
@@ -67,6 +69,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             lazy_recipient: None,
             reads: Vec::new(),
             codes: LaneCodes::default(),
+            originals: LaneOriginals::default(),
         }
     }
 
@@ -157,7 +160,16 @@ impl<B: DatabaseRef> Database for LaneDb<'_, B> {
                 code_hash: KECCAK_EMPTY,
             })));
         }
-        let value = resolved(self.mv.account(address, self.txn, &self.base))?;
+        let value = match self.originals.get(self.mv, address, self.txn) {
+            Some(account) => Some(account),
+            None => {
+                let value = resolved(self.mv.account(address, self.txn, &self.base))?;
+                if let Some(account) = value {
+                    self.originals.keep(self.mv, address, self.txn, account);
+                }
+                value
+            }
+        };
         self.reads.push(Read {
             location: Location::Account(address),
             observed: Observed::Account(value),

@@ -20,6 +20,7 @@ mod hot_targets;
 mod lane;
 mod lane_codes;
 mod lane_db;
+mod lane_originals;
 mod lane_pool;
 mod location;
 mod lowest_writers;

@@ -453,7 +453,7 @@ impl MvMemory {
     /// Whether no transaction below `txn` ever began writing what a read of `location`
     /// depends on: the read then saw the value before the block, and would again (see
     /// [`LowestWriters`]). The beneficiary also depends on the fee column: never skipped.
-    fn unwritten_below(&self, location: &Location, txn: TxIdx) -> bool {
+    pub(super) fn unwritten_below(&self, location: &Location, txn: TxIdx) -> bool {
         match *location {
             Location::Account(a) => a != self.beneficiary && self.writers.none_below(location, txn),
             Location::Storage(a, _) => {
