@@ -1,5 +1,5 @@
 //! Block execution on the synthetic workloads: plain revm (with receipts), fpevm on one lane,
-//! fpevm on two lanes, measured in the same run.
+//! fpevm on two lanes, measured in the same run, with glibc's thresholds fixed first.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use fpevm::baseline::revm_sequential;
@@ -7,6 +7,8 @@ use fpevm::workload::{generate, WorkloadKind};
 use fpevm::{execute_block, ExecOptions};
 
 fn exec(c: &mut Criterion) {
+    // As `fpevm bench exec` does: without it, page faults follow which side last freed what.
+    fpevm::steady_heap::steady_heap();
     let mut group = c.benchmark_group("exec");
     group.sample_size(20);
     for kind in WorkloadKind::ALL {

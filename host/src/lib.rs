@@ -18,6 +18,7 @@ pub mod output;
 mod parallel;
 pub mod receipt;
 pub mod state;
+pub mod steady_heap;
 pub mod trie;
 pub mod vectors;
 pub mod workload;

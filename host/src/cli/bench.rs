@@ -4,6 +4,7 @@ use super::args::ExecArgs;
 use clap::{Args, Subcommand};
 use fpevm::baseline::revm_sequential;
 use fpevm::mainnet::{corpus_of, list_blocks, load_block, SharedData};
+use fpevm::steady_heap::steady_heap;
 use fpevm::vectors::{Outcome, Tally};
 use fpevm::workload::{generate, WorkloadKind};
 use fpevm::{execute_block, ExecOptions};
@@ -168,28 +169,6 @@ fn subjects(bench: &ExecBench) -> Result<Vec<Subject>, String> {
         }
     }
     Ok(out)
-}
-
-/// Fixes glibc's thresholds for mapping large blocks and for giving the heap's top back to the
-/// system, as a long-running process gets them (glibc raises both whenever a large mapped
-/// block is freed). Left dynamic, they make a run's page faults, at about a microsecond each on
-/// a virtual machine, depend on which side last freed what: the same block took from 0 to 480
-/// faults from one run to the next. Both sides run in this process, under the same settings.
-/// Returns whether the thresholds were fixed.
-fn steady_heap() -> bool {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: `mallopt` only changes the allocator's parameters; it is called before this
-        // command allocates anything large, and the values are in glibc's documented ranges.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20) == 1
-                && libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20) == 1
-        }
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        false
-    }
 }
 
 /// Runs `fpevm bench exec`: one line per workload and thread count.
