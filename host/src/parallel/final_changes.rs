@@ -47,26 +47,36 @@ fn final_account(
         (None, _) => (0, base.base_account(address)?),
     };
     let mut wiped = None;
-    let mut credit = |idx: TxIdx, amount: U256, kind: CreditKind| {
-        let next = mv.credit(value, amount, kind);
+    let mut credit = |value: &mut Option<AccountState>, idx: TxIdx, amount, kind| {
+        let next = mv.credit(*value, amount, kind);
         if value.is_some() && next.is_none() {
             wiped = Some(idx);
         }
-        value = next;
+        *value = next;
     };
     for (idx, entry) in slot
         .iter()
         .flat_map(|slot| slot.entries.from(from))
         .take_while(|(idx, _)| **idx < upto)
     {
-        if let Entry::Data(Written::Credit(amount, kind)) = entry {
-            credit(*idx, *amount, *kind);
+        match entry {
+            Entry::Data(Written::Credit(amount, kind)) => {
+                credit(&mut value, *idx, *amount, *kind);
+            }
+            // Validated, the delta's writer started inside its range: this cannot fail.
+            Entry::Data(Written::BalanceDelta(delta)) => {
+                match value.as_mut().map(|a| (delta.apply(a.balance), a)) {
+                    Some((Some(balance), account)) => account.balance = balance,
+                    _ => mv.note_inexact(),
+                }
+            }
+            _ => {}
         }
     }
     if address == mv.beneficiary {
         for (idx, fee) in mv.fees.within(from..upto) {
             match fee {
-                Fee::Credit(amount) => credit(idx, amount, CreditKind::Fee),
+                Fee::Credit(amount) => credit(&mut value, idx, amount, CreditKind::Fee),
                 Fee::Estimate => return Err("an aborted fee credit is left".into()),
             }
         }

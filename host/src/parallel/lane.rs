@@ -1,5 +1,7 @@
 //! A lane: a worker thread that runs execution and validation tasks until the block is done.
 
+use super::balance_delta::BalanceDelta;
+use super::balance_hooks::hook_balance_uses;
 use super::fee::{beneficiary_fee, credit_account};
 use super::handler::DeferredFeeHandler;
 use super::hot_targets::HotTargets;
@@ -109,6 +111,7 @@ pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>, lane: usize) {
         evm.instruction.instruction_table_mut(),
         shared.offloader.is_some(),
     );
+    hook_balance_uses(evm.instruction.instruction_table_mut());
     let _lane = shared.offloader.map(|o| enter_lane(o.lane_route()));
     let precompiles = Precompiles::new(shared.spec.into());
     let mut scratch = Scratch::default();
@@ -280,6 +283,10 @@ fn run_incarnation<B: DatabaseRef>(
             Err(LaneError::Base(e)) => return Ok(Err(TxFailure::Fatal(e))),
         }
     }
+    if let TxKind::Call(to) = tx.kind {
+        // The transaction's own value is the first ether its recipient receives.
+        evm.ctx.db_mut().balance_uses_mut().incoming(to, tx.value);
+    }
     evm.ctx.set_tx(tx.clone());
     let result = DeferredFeeHandler::default().run(evm);
     let mut state: EvmState = evm.finalize();
@@ -290,6 +297,7 @@ fn run_incarnation<B: DatabaseRef>(
         Err(other) => return Ok(Err(TxFailure::Fatal(other.to_string()))),
     };
     let db = evm.ctx.db_mut();
+    db.relax_balance_reads(&state, [tx.caller, beneficiary]);
     let lazy_recipient = db.lazy_recipient();
     if lazy_recipient.is_some() && !result.is_success() {
         return Ok(Err(TxFailure::Fatal(
@@ -330,7 +338,12 @@ fn run_incarnation<B: DatabaseRef>(
             nonce: info.nonce,
             code_hash: info.code_hash,
         });
-        if reset || db.observed_account(*address) != Some(value) {
+        if let Some(start) = db.relaxed_start(*address) {
+            if info.balance != start {
+                let delta = BalanceDelta::between(start, info.balance);
+                writes.push((Location::Account(*address), Written::BalanceDelta(delta)));
+            }
+        } else if reset || db.observed_account(*address) != Some(value) {
             writes.push((Location::Account(*address), Written::Account(value)));
         }
         if destroyed {

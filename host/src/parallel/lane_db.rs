@@ -1,6 +1,8 @@
 //! The database a lane's revm reads through: the multi-version memory over the block's base
 //! state, recording every read for validation.
 
+use super::balance_delta::BalanceRange;
+use super::balance_uses::BalanceUses;
 use super::lane_codes::LaneCodes;
 use super::lane_originals::LaneOriginals;
 use super::location::{Location, Observed, Read, TxIdx};
@@ -10,7 +12,7 @@ use crate::output::AccountState;
 use revm::bytecode::Bytecode;
 use revm::database_interface::{DBErrorMarker, Database, DatabaseRef};
 use revm::primitives::{Address, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
-use revm::state::AccountInfo;
+use revm::state::{AccountInfo, EvmState};
 
 /// Why a lane's read did not return a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +59,10 @@ pub struct LaneDb<'a, B> {
     reads: Vec<Read>,
     codes: LaneCodes,
     originals: LaneOriginals,
+    /// How the incarnation used balances (noted by the lane's instruction hooks).
+    balance_uses: BalanceUses,
+    /// Accounts whose reads became [`Observed::Balance`], with the balance they started from.
+    relaxed: Vec<(Address, U256)>,
 }
 
 impl<'a, B: DatabaseRef> LaneDb<'a, B> {
@@ -70,6 +76,8 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             reads: Vec::new(),
             codes: LaneCodes::default(),
             originals: LaneOriginals::default(),
+            balance_uses: BalanceUses::default(),
+            relaxed: Vec::new(),
         }
     }
 
@@ -78,6 +86,8 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         self.txn = txn;
         self.lazy_recipient = None;
         self.reads.clear();
+        self.balance_uses.clear();
+        self.relaxed.clear();
     }
 
     /// Decides whether `to` can be credited lazily: it must have no code (checked through its
@@ -131,6 +141,53 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
                 (Location::Account(a), Observed::Account(v)) if *a == address => Some(*v),
                 _ => None,
             })
+    }
+
+    /// Where the lane's instruction hooks note the incarnation's balance uses.
+    pub fn balance_uses_mut(&mut self) -> &mut BalanceUses {
+        &mut self.balance_uses
+    }
+
+    /// After the incarnation ran to `state`: every account with code it read whole, except
+    /// those in `exact` (the sender and the beneficiary), whose nonce and code it left as they
+    /// were and whose balance it used only through transfers, is read again at validation
+    /// only as a [`BalanceRange`], and its balance is to be written as a delta from
+    /// [`Self::relaxed_start`].
+    pub fn relax_balance_reads(&mut self, state: &EvmState, exact: [Address; 2]) {
+        for read in &mut self.reads {
+            let (Location::Account(address), Observed::Account(Some(seen))) =
+                (read.location, &read.observed)
+            else {
+                continue;
+            };
+            let seen = *seen;
+            if seen.code_hash == KECCAK_EMPTY || exact.contains(&address) {
+                continue;
+            }
+            let kept = state.get(&address).is_none_or(|account| {
+                !account.is_created()
+                    && !account.is_selfdestructed()
+                    && account.info.nonce == seen.nonce
+                    && account.info.code_hash == seen.code_hash
+            });
+            let range = self.balance_uses.range(address, seen.balance);
+            if let Some((low, high)) = range.filter(|_| kept) {
+                read.observed = Observed::Balance(BalanceRange {
+                    nonce: seen.nonce,
+                    code_hash: seen.code_hash,
+                    low,
+                    high,
+                });
+                self.relaxed.push((address, seen.balance));
+            }
+        }
+    }
+
+    /// The balance a relaxed account started from (see [`Self::relax_balance_reads`]).
+    pub fn relaxed_start(&self, address: Address) -> Option<U256> {
+        self.relaxed
+            .iter()
+            .find_map(|(a, start)| (*a == address).then_some(*start))
     }
 
     /// The lazily credited recipient of this incarnation.

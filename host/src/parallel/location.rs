@@ -1,5 +1,6 @@
 //! What the multi-version memory is keyed by, what it stores, and what a read observed.
 
+use super::balance_delta::{BalanceDelta, BalanceRange};
 use crate::output::AccountState;
 use revm::primitives::{Address, B256, U256};
 
@@ -35,6 +36,8 @@ pub enum Written {
     Account(Option<AccountState>),
     /// A lazy balance credit, applied on top of the value before it when read.
     Credit(U256, CreditKind),
+    /// A lazy change of an account's balance, applied on top of the value before it when read.
+    BalanceDelta(BalanceDelta),
     /// A storage slot's value.
     Storage(U256),
     /// The account's storage was wiped.
@@ -48,6 +51,9 @@ pub enum Observed {
     Account(Option<AccountState>),
     /// Only the account's code hash (a plain transfer's recipient: its balance is not read).
     CodeHash(B256),
+    /// An account with code whose balance was used only through transfers (see
+    /// [`super::balance_uses`]).
+    Balance(BalanceRange),
     /// A storage slot's value (after any storage reset).
     Storage(U256),
 }

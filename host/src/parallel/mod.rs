@@ -11,6 +11,9 @@
 //! canonical form. Anything the parallel path does not reproduce exactly (a fatal error, a
 //! budget skip in build mode, dependencies that make lanes lose) runs the block sequentially.
 
+mod balance_delta;
+mod balance_hooks;
+mod balance_uses;
 mod credit;
 mod fee;
 mod fee_column;
@@ -118,11 +121,13 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let (changes, results) = mv.final_changes(&Base(&pre), db, earlier, upto, lanes, || {
         take_results(txs, outcomes, upto, spec, block_env, options)
     });
-    let overflowed = mv.transfer_overflowed();
+    let inexact = mv.lazy_change_inexact();
     mv.recycle_in_background();
     lane_pool::linger();
-    if overflowed {
-        let reason = "a lazily credited transfer overflows its recipient's balance".to_string();
+    if inexact {
+        let reason = "a lazy balance change has no exact equivalent (a lazily credited \
+                      transfer overflows its recipient's balance)"
+            .to_string();
         return sequential(spec, block_env, txs, db, options, reason);
     }
     let t_final = started.elapsed();

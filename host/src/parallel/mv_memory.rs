@@ -122,9 +122,10 @@ pub struct MvMemory {
     /// Whether any transaction wiped an account's storage yet: until one does, storage reads
     /// skip the wipe's lookup (its shard's lock would be taken by every read of a hot contract).
     has_resets: AtomicBool,
-    /// Whether a lazily credited transfer overflowed its recipient's balance when evaluated
-    /// (see [`transfer_overflows`]): the block then runs sequentially.
-    transfer_overflowed: AtomicBool,
+    /// Whether a lazy balance change had no exact equivalent: a lazily credited transfer that
+    /// overflowed its recipient's balance when evaluated (see [`transfer_overflows`]), or a final
+    /// balance delta outside its range. The block then runs sequentially.
+    inexact: AtomicBool,
     /// The beneficiary's fee credits (not in the tables: see [`FeeColumn`]).
     pub(super) fees: FeeColumn,
     /// The lowest writer of each location, so that validation skips what nothing below wrote.
@@ -156,7 +157,7 @@ impl MvMemory {
             codes: RwLock::new(B256Map::default()),
             has_codes: AtomicBool::new(false),
             has_resets: AtomicBool::new(false),
-            transfer_overflowed: AtomicBool::new(false),
+            inexact: AtomicBool::new(false),
             fees: FeeColumn::default(),
             writers: LowestWriters::default(),
             beneficiary,
@@ -206,7 +207,7 @@ impl MvMemory {
             .clear();
         *self.has_codes.get_mut() = false;
         *self.has_resets.get_mut() = false;
-        *self.transfer_overflowed.get_mut() = false;
+        *self.inexact.get_mut() = false;
         self.writers.clear();
         let mut recycled = lock(&RECYCLED);
         if recycled.len() < RECYCLED_MAX {
@@ -316,8 +317,19 @@ impl MvMemory {
                 },
             };
             for (_, entry) in slot.entries.from(start).take_while(|(idx, _)| **idx < txn) {
-                if let Entry::Data(Written::Credit(amount, kind)) = entry {
-                    value = self.credit(value, *amount, *kind);
+                match entry {
+                    Entry::Data(Written::Credit(amount, kind)) => {
+                        value = self.credit(value, *amount, *kind);
+                    }
+                    // A speculative value may fall outside the delta's range: the writer's
+                    // validation then fails, and so does this reader's after it.
+                    Entry::Data(Written::BalanceDelta(delta)) => {
+                        if let Some(account) = &mut value {
+                            account.balance =
+                                delta.apply(account.balance).unwrap_or(account.balance);
+                        }
+                    }
+                    _ => {}
                 }
             }
             Ok((value, start))
@@ -346,19 +358,24 @@ impl MvMemory {
         kind: CreditKind,
     ) -> Option<AccountState> {
         if kind == CreditKind::Transfer && transfer_overflows(value, amount) {
-            self.transfer_overflowed.store(true, Ordering::Relaxed);
+            self.note_inexact();
         }
         apply_credit(value, amount, self.spec)
     }
 
-    /// Whether a lazily credited transfer overflowed its recipient's balance in a read or in
-    /// the final extraction.
-    pub fn transfer_overflowed(&self) -> bool {
-        self.transfer_overflowed.load(Ordering::Relaxed)
+    /// Notes a lazy balance change without an exact equivalent.
+    pub(super) fn note_inexact(&self) {
+        self.inexact.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a lazy balance change had no exact equivalent in a read or in the final
+    /// extraction (see the field).
+    pub fn lazy_change_inexact(&self) -> bool {
+        self.inexact.load(Ordering::Relaxed)
     }
 
     /// The account's code hash as transaction `txn` sees it, without depending on its balance:
-    /// credits never change a code hash.
+    /// credits and balance deltas never change a code hash.
     pub fn code_hash(&self, address: Address, txn: TxIdx, base: &dyn BaseState) -> Resolved<B256> {
         self.with_slot(Location::Account(address), |slot| {
             for (idx, entry) in slot.entries.below(txn).rev() {
@@ -433,6 +450,9 @@ impl MvMemory {
             }
             (Location::Account(a), Observed::Account(value)) => {
                 self.account(a, txn, base) == Resolved::Value(*value)
+            }
+            (Location::Account(a), Observed::Balance(range)) => {
+                matches!(self.account(a, txn, base), Resolved::Value(v) if range.admits(&v))
             }
             (Location::Storage(a, s), Observed::Storage(value)) => {
                 self.storage(a, s, txn, base) == Resolved::Value(*value)
@@ -740,6 +760,56 @@ mod tests {
             memory.account(beneficiary, 3, &Zeroes),
             Resolved::Value(balance(13))
         );
+        memory.recycle();
+    }
+
+    #[test]
+    fn balance_deltas_apply_after_the_last_full_value_and_ranges_validate_on_them() {
+        use crate::parallel::balance_delta::{BalanceDelta, BalanceRange};
+        let bank = Location::Account(Address::repeat_byte(6));
+        let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
+        let contract = |balance: u64| {
+            Some(AccountState {
+                balance: U256::from(balance),
+                nonce: 1,
+                code_hash: B256::repeat_byte(2),
+            })
+        };
+        let delta = |before: u64, after: u64| {
+            Written::BalanceDelta(BalanceDelta::between(U256::from(before), U256::from(after)))
+        };
+        let balance = |txn| match memory.account(Address::repeat_byte(6), txn, &Unreachable) {
+            Resolved::Value(Some(account)) => account.balance,
+            other => panic!("{other:?}"),
+        };
+        let write = |txn, reads: Vec<Read>, value: Written| {
+            memory.record(txn, &mut { reads }, &mut vec![(bank, value)]);
+        };
+        write(0, Vec::new(), Written::Account(contract(10)));
+        write(1, Vec::new(), delta(10, 15));
+        // Transaction 2 sent 12 from a start of 15: it runs the same from any start of 12 up.
+        let sent = Read {
+            location: bank,
+            observed: Observed::Balance(BalanceRange {
+                nonce: 1,
+                code_hash: B256::repeat_byte(2),
+                low: U256::from(12),
+                high: U256::MAX,
+            }),
+        };
+        write(2, vec![sent], delta(15, 3));
+        let balances = [1, 2, 3].map(balance);
+        assert_eq!(balances, [10, 15, 3].map(U256::from));
+        assert!(memory.validate(2, &Unreachable));
+        // Transaction 1 now adds only 1: transaction 2's start, 11, is out of its range, and a
+        // speculative reader above keeps the balance the failing delta would take below zero.
+        write(1, Vec::new(), delta(10, 11));
+        assert!(!memory.validate(2, &Unreachable));
+        assert_eq!(balance(3), U256::from(11));
+        // A full value below replaces what the deltas before it did.
+        write(1, Vec::new(), Written::Account(contract(40)));
+        assert!(memory.validate(2, &Unreachable));
+        assert_eq!(balance(3), U256::from(28));
         memory.recycle();
     }
 
