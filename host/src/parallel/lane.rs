@@ -10,6 +10,7 @@ use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
 use super::mv_memory::MvMemory;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
+use super::sender_chains::previous_from_sender;
 use crate::bloom::BloomMemo;
 use crate::exec::transfer::TransferRules;
 use crate::offload::evm_ops::{block_table, enter_lane};
@@ -186,12 +187,12 @@ fn execute<B: DatabaseRef>(
     // Written when the execution ends; cold since the previous block.
     super::prefetch::prefetch(&shared.outcomes[txn]);
     shared.mv.prefetch_record(txn);
-    // A first execution of a call into a contract that conflicted waits for the previous call.
-    if let Some(previous) = shared
-        .hot_targets
-        .wait_for(txn)
-        .filter(|_| incarnation == 0)
-    {
+    // A first execution waits for the previous transaction from its sender, or the previous
+    // call into its contract if that conflicted: the later of the two.
+    let window = 2 * shared.counts.len();
+    let previous =
+        previous_from_sender(shared.txs, txn, window).max(shared.hot_targets.wait_for(txn));
+    if let Some(previous) = previous.filter(|_| incarnation == 0) {
         if shared.scheduler.add_dependency(txn, previous, lane) {
             return None;
         }

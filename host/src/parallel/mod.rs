@@ -31,6 +31,7 @@ mod mv_memory;
 mod padded;
 mod prefetch;
 mod scheduler;
+mod sender_chains;
 mod spin_join;
 mod versions;
 
