@@ -116,8 +116,9 @@ pub fn execute<DB: DatabaseRef + Sync>(
     }
 
     // The results are taken beside the extraction of the state changes. The extraction
-    // evaluates every lazy credit: a transfer that overflows changes its own transaction's
-    // result, and the block then runs sequentially.
+    // evaluates every lazy credit and balance delta: a transfer that overflows changes its own
+    // transaction's result, and the block then runs sequentially (as it does, defensively, for
+    // a delta that leaves a balance's range, which validation rules out).
     let earlier = pre.take_changes();
     let (changes, results) = mv.final_changes(&Base(&pre), db, earlier, upto, lanes, || {
         take_results(txs, outcomes, upto, spec, block_env, options)
@@ -127,7 +128,8 @@ pub fn execute<DB: DatabaseRef + Sync>(
     lane_pool::linger();
     if inexact {
         let reason = "a lazy balance change has no exact equivalent (a lazily credited \
-                      transfer overflows its recipient's balance)"
+                      transfer overflows its recipient's balance, or a balance delta leaves \
+                      the range of a balance)"
             .to_string();
         return sequential(spec, block_env, txs, db, options, reason);
     }
