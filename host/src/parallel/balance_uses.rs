@@ -67,8 +67,11 @@ impl BalanceUses {
         }
     }
 
-    /// `address` is about to receive `value`.
+    /// `address` is about to receive `value` (nothing to note when it is zero).
     pub fn incoming(&mut self, address: Address, value: U256) {
+        if value.is_zero() {
+            return;
+        }
         let entry = self.entry(address);
         entry.incoming = entry.incoming.saturating_add(value);
     }
