@@ -236,8 +236,9 @@ fn block_env() -> BlockEnv {
     }
 }
 
-/// Runs `plan` at several lane counts, `repeat` times each, in both modes: the output must
-/// equal sequential execution through revm alone exactly (or fail the same way).
+/// Runs `plan` at several lane counts, `repeat` times each, in both modes, with lazy storage
+/// on every other run: the output must equal sequential execution through revm alone exactly
+/// (or fail the same way).
 fn check(plan: &[(u64, Action, bool)], shanghai: bool, repeat: usize) -> Result<(), TestCaseError> {
     let state = pre_state();
     let txs = build_txs(plan);
@@ -255,11 +256,12 @@ fn check(plan: &[(u64, Action, bool)], shanghai: bool, repeat: usize) -> Result<
             ..ExecOptions::default()
         };
         let expected = execute_block(spec, &block_env(), &txs, &state, &sequential);
-        for threads in [2, 3, 4].repeat(repeat) {
+        for (run, threads) in [2, 3, 4].repeat(repeat).into_iter().enumerate() {
             let options = ExecOptions {
                 threads,
                 mode,
                 min_parallel_txs: 0,
+                lazy_storage: run % 2 == 0,
                 ..ExecOptions::default()
             };
             let got = execute_block(spec, &block_env(), &txs, &state, &options);
@@ -304,6 +306,40 @@ proptest! {
     ) {
         check(&plan, shanghai, 3)?;
     }
+}
+
+/// Token transfers into one deposit address (every one conflicts on its balance) and out of
+/// senders that send several times, some beyond their balance: with lazy storage, lanes read
+/// the balances as ranges in some runs, and every run equals the sequence.
+#[test]
+fn token_deposits_with_lazy_storage_equal_sequential() {
+    let deposit = SENDERS;
+    let plan: Vec<_> = (0..60)
+        .map(|i| {
+            let amount = if i % 7 == 3 { 1_200 } else { 10 + i };
+            (
+                i % SENDERS,
+                Action::Token {
+                    to: deposit,
+                    amount,
+                },
+                false,
+            )
+        })
+        .collect();
+    check(&plan, false, 2).unwrap();
+    let (state, txs) = (pre_state(), build_txs(&plan));
+    let ranged = (0..20).filter(|_| {
+        let options = ExecOptions {
+            threads: 2,
+            min_parallel_txs: 0,
+            lazy_storage: true,
+            ..ExecOptions::default()
+        };
+        let output = execute_block(SpecId::CANCUN, &block_env(), &txs, &state, &options).unwrap();
+        output.report.reason.contains("as ranges")
+    });
+    assert!(ranged.count() > 0, "no run read a balance as a range");
 }
 
 /// Withdrawals from a bank holding 5 wei: only the first two of 2 wei succeed, whatever the

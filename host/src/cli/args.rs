@@ -34,6 +34,9 @@ pub struct ExecArgs {
     /// Run plain transfers through revm too, instead of natively (for comparisons).
     #[arg(long)]
     pub no_native_transfers: bool,
+    /// Let lanes read conflicting token-like slots as ranges and write deltas.
+    #[arg(long)]
+    pub lazy_storage: bool,
     /// One JSON object per result line.
     #[arg(long)]
     pub json: bool,
@@ -54,6 +57,7 @@ impl ExecArgs {
             options.min_parallel_txs = min;
         }
         options.native_transfers = !self.no_native_transfers;
+        options.lazy_storage = self.lazy_storage;
         options.offload = self.offload;
         options.device = self.target.device;
         if self.offload != OffloadPolicy::Never {

@@ -21,8 +21,9 @@ enum Part {
     Account(Option<AccountState>, Option<TxIdx>, Original),
     /// The last storage wipe.
     Reset(TxIdx),
-    /// A slot's final value and writer, and its value before the block when known.
-    Slot(U256, TxIdx, U256, Original),
+    /// A slot's final value and last writer, its value before the block when known, and
+    /// whether lazy deltas made the value.
+    Slot(U256, TxIdx, U256, Original, bool),
 }
 
 /// Evaluates an account's version chain below `upto` (and, for the beneficiary, its fee
@@ -84,6 +85,44 @@ fn final_account(
     Ok((value, wiped))
 }
 
+/// Evaluates a slot's version chain below `upto`, ignoring wipes: the final value, and whether
+/// lazy deltas made it.
+fn final_slot(
+    mv: &MvMemory,
+    slot: &Slot,
+    (address, key): (Address, U256),
+    base: &dyn BaseState,
+    upto: TxIdx,
+) -> Result<(U256, bool), String> {
+    let mut deltas = 0;
+    let mut start = None;
+    for (_, entry) in slot.entries.below(upto).rev() {
+        match entry {
+            Entry::Data(Written::Storage(value)) => {
+                start = Some(*value);
+                break;
+            }
+            Entry::Data(Written::StorageDelta(_)) => deltas += 1,
+            _ => return Err("a storage location holds no storage value".into()),
+        }
+    }
+    let mut value = match (start, slot.original) {
+        (Some(value), _) => value,
+        (None, Original::Storage(value)) => value,
+        (None, _) => base.base_storage(address, key)?,
+    };
+    for (_, entry) in slot.entries.below(upto).rev().take(deltas).rev() {
+        if let Entry::Data(Written::StorageDelta(delta)) = entry {
+            // Validated, the delta's writer started inside its range: this cannot fail.
+            match delta.apply(value) {
+                Some(next) => value = next,
+                None => mv.note_inexact(),
+            }
+        }
+    }
+    Ok((value, deltas > 0))
+}
+
 /// Parts dealt by account into buckets: bucket `b` holds the accounts one worker combines.
 type Buckets = Vec<Vec<(Address, Part)>>;
 
@@ -116,11 +155,9 @@ fn collect_parts<'t>(
                     (a, Part::Account(info, wipe, slot.original))
                 }
                 (Location::StorageReset(a), _) => (a, Part::Reset(*idx)),
-                (Location::Storage(a, key), Entry::Data(Written::Storage(v))) => {
-                    (a, Part::Slot(key, *idx, *v, slot.original))
-                }
-                (Location::Storage(..), _) => {
-                    return Err("a storage location holds no storage value".into())
+                (Location::Storage(a, key), _) => {
+                    let (value, lazy) = final_slot(mv, slot, (a, key), base, upto)?;
+                    (a, Part::Slot(key, *idx, value, slot.original, lazy))
                 }
             };
             out[address_hash(&part.0) as usize % buckets].push(part);
@@ -209,11 +246,15 @@ impl MvMemory {
             let wiped = storage_cleared || original.is_none();
             let mut storage: Vec<(U256, U256)> = Vec::new();
             for (_, _, part) in group {
-                let Part::Slot(key, idx, value, before) = part else {
+                let Part::Slot(key, idx, value, before, lazy) = part else {
                     continue;
                 };
                 if wipe.is_some_and(|w| *idx < w) {
                     continue;
+                }
+                if *lazy && wipe.is_some() {
+                    // Deltas across a wipe are not combined here: the block runs sequentially.
+                    self.note_inexact();
                 }
                 if compare {
                     let before = match (wiped, before) {

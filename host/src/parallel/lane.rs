@@ -1,7 +1,7 @@
 //! A lane: a worker thread that runs execution and validation tasks until the block is done.
 
-use super::balance_delta::BalanceDelta;
 use super::balance_hooks::hook_balance_uses;
+use super::delta::Delta;
 use super::fee::{beneficiary_fee, credit_account};
 use super::handler::DeferredFeeHandler;
 use super::hot_targets::HotTargets;
@@ -11,6 +11,7 @@ use super::mv_memory::MvMemory;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
 use super::sender_chains::previous_from_sender;
+use super::slot_hooks::tracking_table;
 use crate::bloom::BloomMemo;
 use crate::exec::transfer::TransferRules;
 use crate::offload::evm_ops::{block_table, enter_lane};
@@ -22,6 +23,7 @@ use revm::context::result::{EVMError, ExecutionResult, InvalidTransaction};
 use revm::context::{BlockEnv, CfgEnv, Context, ContextSetters, ContextTr, TxEnv};
 use revm::database_interface::DatabaseRef;
 use revm::handler::{ExecuteEvm, Handler, MainBuilder, MainContext, MainnetContext, MainnetEvm};
+use revm::interpreter::instructions::instruction_table;
 use revm::precompile::Precompiles;
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Log, TxKind, KECCAK_EMPTY};
@@ -71,6 +73,8 @@ pub struct Shared<'a, B> {
 pub struct LaneCounts {
     pub executions: AtomicUsize,
     pub aborts: AtomicUsize,
+    /// Executions that read a storage slot as a range (see [`super::slot_taint`]).
+    pub ranged: AtomicUsize,
 }
 
 impl<B> Shared<'_, B> {
@@ -88,6 +92,11 @@ impl<B> Shared<'_, B> {
             )
         })
     }
+    /// Executions of all lanes so far that read a storage slot as a range.
+    pub fn ranged(&self) -> usize {
+        let ranged = self.counts.iter().map(|c| c.ranged.load(Ordering::Relaxed));
+        ranged.sum()
+    }
 }
 
 /// What a lane reuses from one incarnation to the next.
@@ -103,16 +112,15 @@ type LaneEvm<'a, B> = MainnetEvm<MainnetContext<LaneDb<'a, B>>>;
 
 /// Runs tasks as lane `lane` until the scheduler is done.
 pub fn run_lane<B: DatabaseRef + Sync>(shared: &Shared<'_, B>, lane: usize) {
+    let mut table = instruction_table();
+    block_table(&mut table, shared.offloader.is_some());
+    hook_balance_uses(&mut table);
     let mut evm: LaneEvm<'_, B> = Context::mainnet()
-        .with_db(LaneDb::new(shared.mv, shared.base))
+        .with_db(LaneDb::new(shared.mv, shared.base, table))
         .with_block(shared.block_env.clone())
         .with_cfg(shared.cfg.clone())
         .build_mainnet();
-    block_table(
-        evm.instruction.instruction_table_mut(),
-        shared.offloader.is_some(),
-    );
-    hook_balance_uses(evm.instruction.instruction_table_mut());
+    *evm.instruction.instruction_table_mut() = table;
     let _lane = shared.offloader.map(|o| enter_lane(o.lane_route()));
     let precompiles = Precompiles::new(shared.spec.into());
     let mut scratch = Scratch::default();
@@ -164,10 +172,11 @@ fn validate<B: DatabaseRef>(
     lane: usize,
 ) -> Option<Task> {
     let base = super::lane_db::Base(shared.base);
-    let valid = shared.mv.validate(txn, &base);
-    let aborted = !valid && shared.scheduler.try_validation_abort(txn, incarnation);
+    let changed = shared.mv.changed_read(txn, &base);
+    let aborted = changed.is_some() && shared.scheduler.try_validation_abort(txn, incarnation);
     if aborted {
-        shared.hot_targets.conflicted(txn);
+        let on_storage = matches!(changed, Some(Location::Storage(..)));
+        shared.hot_targets.conflicted(txn, on_storage);
         shared.mv.convert_writes_to_estimates(txn);
         shared.counts(lane).aborts.fetch_add(1, Ordering::Relaxed);
         monitor_dependencies(shared);
@@ -197,10 +206,11 @@ fn execute<B: DatabaseRef>(
             return None;
         }
     }
+    let track = shared.hot_targets.track(txn, incarnation);
     loop {
         counts.executions.fetch_add(1, Ordering::Relaxed);
         scratch.writes.clear();
-        match run_incarnation(shared, evm, precompiles, scratch, txn) {
+        match run_incarnation(shared, evm, precompiles, scratch, txn, track) {
             Err(blocking) => {
                 counts.aborts.fetch_add(1, Ordering::Relaxed);
                 monitor_dependencies(shared);
@@ -209,6 +219,13 @@ fn execute<B: DatabaseRef>(
                 }
             }
             Ok(execution) => {
+                let db = evm.ctx.db();
+                if db.relaxed_slots() > 0 {
+                    counts.ranged.fetch_add(1, Ordering::Relaxed);
+                }
+                if db.slot_taint().escaped_any() {
+                    shared.hot_targets.untrackable(txn);
+                }
                 let reads = evm.ctx.db_mut().reads_mut();
                 let wrote_new = shared.mv.record(txn, reads, &mut scratch.writes);
                 *shared.outcomes[txn]
@@ -239,13 +256,15 @@ fn lazy_candidate(tx: &TxEnv, beneficiary: Address, precompiles: &Precompiles) -
 }
 
 /// Runs one incarnation, leaving its reads in the lane's database and its writes in the scratch
-/// (empty when it failed); `Err(t)` when it read an estimate of transaction `t`.
+/// (empty when it failed); `Err(t)` when it read an estimate of transaction `t`. A `track`ed
+/// incarnation runs with the tracking table and may read slots as ranges.
 fn run_incarnation<B: DatabaseRef>(
     shared: &Shared<'_, B>,
     evm: &mut LaneEvm<'_, B>,
     precompiles: &Precompiles,
     scratch: &mut Scratch,
     txn: TxIdx,
+    track: bool,
 ) -> Result<TxExecution, TxIdx> {
     let Scratch { writes, blooms } = scratch;
     let tx = &shared.txs[txn];
@@ -289,7 +308,13 @@ fn run_incarnation<B: DatabaseRef>(
         evm.ctx.db_mut().balance_uses_mut().incoming(to, tx.value);
     }
     evm.ctx.set_tx(tx.clone());
+    if track {
+        *evm.instruction.instruction_table_mut() = tracking_table();
+    }
     let result = DeferredFeeHandler::default().run(evm);
+    if track {
+        *evm.instruction.instruction_table_mut() = evm.ctx.db().untracked_table();
+    }
     let mut state: EvmState = evm.finalize();
     let result = match result {
         Ok(result) => result,
@@ -299,6 +324,9 @@ fn run_incarnation<B: DatabaseRef>(
     };
     let db = evm.ctx.db_mut();
     db.relax_balance_reads(&state, [tx.caller, beneficiary]);
+    if track {
+        db.relax_storage_reads();
+    }
     let lazy_recipient = db.lazy_recipient();
     if lazy_recipient.is_some() && !result.is_success() {
         return Ok(Err(TxFailure::Fatal(
@@ -341,7 +369,7 @@ fn run_incarnation<B: DatabaseRef>(
         });
         if let Some(start) = db.relaxed_start(*address) {
             if info.balance != start {
-                let delta = BalanceDelta::between(start, info.balance);
+                let delta = Delta::between(start, info.balance);
                 writes.push((Location::Account(*address), Written::BalanceDelta(delta)));
             }
         } else if reset || db.observed_account(*address) != Some(value) {
@@ -356,10 +384,12 @@ fn run_incarnation<B: DatabaseRef>(
             }
         }
         for (slot, value) in account.storage.iter().filter(|(_, v)| v.is_changed()) {
-            writes.push((
-                Location::Storage(*address, *slot),
-                Written::Storage(value.present_value()),
-            ));
+            let value = value.present_value();
+            let written = match db.relaxed_slot_start(*address, *slot) {
+                Some(start) => Written::StorageDelta(Delta::between(start, value)),
+                None => Written::Storage(value),
+            };
+            writes.push((Location::Storage(*address, *slot), written));
         }
     }
     let logs = result.logs().to_vec();

@@ -1,12 +1,14 @@
 //! The database a lane's revm reads through: the multi-version memory over the block's base
 //! state, recording every read for validation.
 
-use super::balance_delta::BalanceRange;
 use super::balance_uses::BalanceUses;
+use super::delta::BalanceRange;
 use super::lane_codes::LaneCodes;
 use super::lane_originals::LaneOriginals;
 use super::location::{Location, Observed, Read, TxIdx};
 use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
+use super::slot_hooks::LaneTable;
+use super::slot_taint::SlotTaint;
 use crate::exec::transfer::{Candidate, Transferred};
 use crate::output::AccountState;
 use revm::bytecode::Bytecode;
@@ -50,7 +52,7 @@ impl<B: DatabaseRef> BaseState for Base<'_, B> {
 }
 
 /// One lane's view for the incarnation it is running.
-pub struct LaneDb<'a, B> {
+pub struct LaneDb<'a, B: DatabaseRef> {
     mv: &'a MvMemory,
     base: Base<'a, B>,
     txn: TxIdx,
@@ -63,11 +65,17 @@ pub struct LaneDb<'a, B> {
     balance_uses: BalanceUses,
     /// Accounts whose reads became [`Observed::Balance`], with the balance they started from.
     relaxed: Vec<(Address, U256)>,
+    /// How a tracked incarnation used storage values (noted by the tracking table).
+    slot_taint: SlotTaint,
+    /// Slots whose reads became [`Observed::StorageRange`], with the value they started from.
+    relaxed_slots: Vec<(Address, U256, U256)>,
+    /// The lane's own instructions, which the tracking table runs.
+    untracked: Box<LaneTable<'a, B>>,
 }
 
 impl<'a, B: DatabaseRef> LaneDb<'a, B> {
-    /// A view over `mv` and `base`.
-    pub fn new(mv: &'a MvMemory, base: &'a B) -> Self {
+    /// A view over `mv` and `base`, for a lane whose own instructions are `untracked`.
+    pub fn new(mv: &'a MvMemory, base: &'a B, untracked: LaneTable<'a, B>) -> Self {
         Self {
             mv,
             base: Base(base),
@@ -78,6 +86,9 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             originals: LaneOriginals::default(),
             balance_uses: BalanceUses::default(),
             relaxed: Vec::new(),
+            slot_taint: SlotTaint::default(),
+            relaxed_slots: Vec::new(),
+            untracked: Box::new(untracked),
         }
     }
 
@@ -88,6 +99,8 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         self.reads.clear();
         self.balance_uses.clear();
         self.relaxed.clear();
+        self.slot_taint.clear();
+        self.relaxed_slots.clear();
     }
 
     /// Decides whether `to` can be credited lazily: it must have no code (checked through its
@@ -188,6 +201,70 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         self.relaxed
             .iter()
             .find_map(|(a, start)| (*a == address).then_some(*start))
+    }
+
+    /// The lane's own instruction for `op` (what the tracking table runs).
+    pub fn untracked(
+        &self,
+        op: u8,
+    ) -> revm::interpreter::Instruction<
+        revm::interpreter::interpreter::EthInterpreter,
+        revm::handler::MainnetContext<Self>,
+    > {
+        self.untracked[op as usize]
+    }
+
+    /// The lane's own instruction table.
+    pub fn untracked_table(&self) -> LaneTable<'a, B> {
+        *self.untracked
+    }
+
+    /// Whether a read of the slot failed validation in this block (see [`super::hot_slots`]).
+    pub fn is_hot_slot(&self, address: Address, key: U256) -> bool {
+        self.mv.hot_slots.contains(address, key)
+    }
+
+    /// What the tracking table noted of this incarnation's storage values.
+    pub fn slot_taint(&self) -> &SlotTaint {
+        &self.slot_taint
+    }
+
+    /// Where the tracking table notes this incarnation's storage values.
+    pub fn slot_taint_mut(&mut self) -> &mut SlotTaint {
+        &mut self.slot_taint
+    }
+
+    /// After a tracked incarnation: every slot it used only in ways that a range of starting
+    /// values would have used the same (see [`SlotTaint`]) is read again at validation only as
+    /// an [`Observed::StorageRange`], and written as a delta from [`Self::relaxed_slot_start`].
+    pub fn relax_storage_reads(&mut self) {
+        for relaxed in self.slot_taint.relaxed() {
+            if relaxed.low == relaxed.high {
+                continue;
+            }
+            let location = Location::Storage(relaxed.address, relaxed.key);
+            let read = self
+                .reads
+                .iter_mut()
+                .find(|r| r.location == location && r.observed == Observed::Storage(relaxed.start));
+            if let Some(read) = read {
+                read.observed = Observed::StorageRange(relaxed.low, relaxed.high);
+                self.relaxed_slots
+                    .push((relaxed.address, relaxed.key, relaxed.start));
+            }
+        }
+    }
+
+    /// How many slots this incarnation read as ranges.
+    pub fn relaxed_slots(&self) -> usize {
+        self.relaxed_slots.len()
+    }
+
+    /// The value a relaxed slot started from (see [`Self::relax_storage_reads`]).
+    pub fn relaxed_slot_start(&self, address: Address, key: U256) -> Option<U256> {
+        self.relaxed_slots
+            .iter()
+            .find_map(|(a, k, start)| (*a == address && *k == key).then_some(*start))
     }
 
     /// The lazily credited recipient of this incarnation.

@@ -1,6 +1,6 @@
 //! What the multi-version memory is keyed by, what it stores, and what a read observed.
 
-use super::balance_delta::{BalanceDelta, BalanceRange};
+use super::delta::{BalanceRange, Delta};
 use crate::output::AccountState;
 use revm::primitives::{Address, B256, U256};
 
@@ -37,9 +37,11 @@ pub enum Written {
     /// A lazy balance credit, applied on top of the value before it when read.
     Credit(U256, CreditKind),
     /// A lazy change of an account's balance, applied on top of the value before it when read.
-    BalanceDelta(BalanceDelta),
+    BalanceDelta(Delta),
     /// A storage slot's value.
     Storage(U256),
+    /// A lazy change of a storage slot, applied on top of the value before it when read.
+    StorageDelta(Delta),
     /// The account's storage was wiped.
     StorageReset,
 }
@@ -56,6 +58,10 @@ pub enum Observed {
     Balance(BalanceRange),
     /// A storage slot's value (after any storage reset).
     Storage(U256),
+    /// A storage slot's value, any in `.0..=.1`: the transaction used it only through
+    /// additions, subtractions and comparisons that come out the same for all of them (see
+    /// [`super::slot_taint`]).
+    StorageRange(U256, U256),
 }
 
 /// One read of an incarnation.

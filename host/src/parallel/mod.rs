@@ -11,14 +11,15 @@
 //! canonical form. Anything the parallel path does not reproduce exactly (a fatal error, a
 //! budget skip in build mode, dependencies that make lanes lose) runs the block sequentially.
 
-mod balance_delta;
 mod balance_hooks;
 mod balance_uses;
 mod credit;
+mod delta;
 mod fee;
 mod fee_column;
 mod final_changes;
 mod handler;
+mod hot_slots;
 mod hot_targets;
 mod lane;
 mod lane_codes;
@@ -32,6 +33,8 @@ mod padded;
 mod prefetch;
 mod scheduler;
 mod sender_chains;
+mod slot_hooks;
+mod slot_taint;
 mod spin_join;
 mod versions;
 
@@ -90,7 +93,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         halted_for_dependencies: AtomicBool::new(false),
         offloader: options.offloader.as_ref(),
         transfers: TransferRules::for_block(spec, block_env, options),
-        hot_targets: HotTargets::new(txs),
+        hot_targets: HotTargets::new(txs, options.lazy_storage),
     };
     let started = Instant::now();
     let setup = started - entered;
@@ -98,6 +101,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     run_on_lanes(lanes, |lane| run_lane(&shared, lane));
     let lanes_time = started.elapsed();
     let (executions, aborts) = shared.totals();
+    let ranged = shared.ranged();
     // After a halt, only the prefix whose executions are final is kept; the rest of the block
     // runs sequentially on top of it.
     let halted = shared.halted_for_dependencies.load(Ordering::Relaxed);
@@ -127,9 +131,9 @@ pub fn execute<DB: DatabaseRef + Sync>(
     mv.recycle_in_background();
     lane_pool::linger();
     if inexact {
-        let reason = "a lazy balance change has no exact equivalent (a lazily credited \
-                      transfer overflows its recipient's balance, or a balance delta leaves \
-                      the range of a balance)"
+        let reason = "a lazy change has no exact equivalent (a lazily credited transfer \
+                      overflows its recipient's balance, a delta leaves the range of a \
+                      balance or a storage value, or a wiped account's slot has deltas)"
             .to_string();
         return sequential(spec, block_env, txs, db, options, reason);
     }
@@ -173,6 +177,10 @@ pub fn execute<DB: DatabaseRef + Sync>(
         )
     } else {
         format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited")
+    };
+    let reason = match ranged {
+        0 => reason,
+        n => format!("{reason}; {n} read token-like balances as ranges"),
     };
     let report = ExecReport {
         strategy: Strategy::Parallel,

@@ -15,6 +15,7 @@
 
 use super::credit::{apply_credit, transfer_overflows};
 use super::fee_column::{Fee, FeeColumn};
+use super::hot_slots::HotSlots;
 use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
 use super::lowest_writers::LowestWriters;
 use super::padded::Padded;
@@ -130,6 +131,8 @@ pub struct MvMemory {
     pub(super) fees: FeeColumn,
     /// The lowest writer of each location, so that validation skips what nothing below wrote.
     writers: LowestWriters,
+    /// Slots whose reads failed validation.
+    pub(super) hot_slots: HotSlots,
     pub(super) beneficiary: Address,
     pub(super) spec: SpecId,
 }
@@ -160,6 +163,7 @@ impl MvMemory {
             inexact: AtomicBool::new(false),
             fees: FeeColumn::default(),
             writers: LowestWriters::default(),
+            hot_slots: HotSlots::default(),
             beneficiary,
             spec,
         });
@@ -209,6 +213,7 @@ impl MvMemory {
         *self.has_resets.get_mut() = false;
         *self.inexact.get_mut() = false;
         self.writers.clear();
+        self.hot_slots.clear();
         let mut recycled = lock(&RECYCLED);
         if recycled.len() < RECYCLED_MAX {
             recycled.push(self);
@@ -394,8 +399,9 @@ impl MvMemory {
         })
     }
 
-    /// A storage slot as transaction `txn` sees it: the latest write, unless the account's
-    /// storage was wiped after it (a wipe and a write by the same transaction: the write wins).
+    /// A storage slot as transaction `txn` sees it: the latest write and the lazy deltas after
+    /// it, unless the account's storage was wiped after the write (then zero and the deltas
+    /// after the wipe; a wipe and a write by the same transaction: the write wins).
     pub fn storage(
         &self,
         address: Address,
@@ -419,26 +425,44 @@ impl MvMemory {
             Err(blocked) => return Resolved::Blocked(blocked),
         };
         self.with_slot(Location::Storage(address, slot), |versions| {
-            match versions.entries.below(txn).next_back() {
-                Some((idx, Entry::Estimate)) => return Resolved::Blocked(Blocked(*idx)),
-                Some((w, Entry::Data(Written::Storage(value))))
-                    if reset.is_none_or(|r| r <= *w) =>
-                {
-                    return Resolved::Value(*value)
+            // The latest whole value below `txn` (zero past a wipe), then the deltas after it.
+            let mut deltas = 0;
+            let mut start = None;
+            for (idx, entry) in versions.entries.below(txn).rev() {
+                if reset.is_some_and(|r| *idx < r) {
+                    start = Some(U256::ZERO);
+                    break;
                 }
-                _ if reset.is_some() => return Resolved::Value(U256::ZERO),
-                _ => {}
-            }
-            if let Original::Storage(value) = versions.original {
-                return Resolved::Value(value);
-            }
-            match base.base_storage(address, slot) {
-                Ok(value) => {
-                    versions.original = Original::Storage(value);
-                    Resolved::Value(value)
+                match entry {
+                    Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
+                    Entry::Data(Written::Storage(value)) => {
+                        start = Some(*value);
+                        break;
+                    }
+                    _ => deltas += 1,
                 }
-                Err(e) => Resolved::Failed(e),
             }
+            let mut value = match (start, reset, versions.original) {
+                (Some(value), ..) => value,
+                (None, Some(_), _) => U256::ZERO,
+                (None, None, Original::Storage(value)) => value,
+                (None, None, _) => match base.base_storage(address, slot) {
+                    Ok(value) => {
+                        versions.original = Original::Storage(value);
+                        value
+                    }
+                    Err(e) => return Resolved::Failed(e),
+                },
+            };
+            // A speculative value may fall outside a delta's range: the writer's validation
+            // then fails, and so does this reader's after it.
+            let later = versions.entries.below(txn).rev().take(deltas).rev();
+            for (_, entry) in later {
+                if let Entry::Data(Written::StorageDelta(delta)) = entry {
+                    value = delta.apply(value).unwrap_or(value);
+                }
+            }
+            Resolved::Value(value)
         })
     }
 
@@ -457,6 +481,9 @@ impl MvMemory {
             (Location::Storage(a, s), Observed::Storage(value)) => {
                 self.storage(a, s, txn, base) == Resolved::Value(*value)
             }
+            (Location::Storage(a, s), Observed::StorageRange(low, high)) => {
+                matches!(self.storage(a, s, txn, base), Resolved::Value(v) if (*low..=*high).contains(&v))
+            }
             // A storage reset is never read, and a read observes its own location's kind.
             _ => false,
         }
@@ -464,10 +491,21 @@ impl MvMemory {
 
     /// Whether everything transaction `txn`'s last incarnation read is still what it would read.
     pub fn validate(&self, txn: TxIdx, base: &dyn BaseState) -> bool {
+        self.changed_read(txn, base).is_none()
+    }
+
+    /// The first location transaction `txn`'s last incarnation read that it would now read
+    /// differently, if any. A storage slot is noted hot.
+    pub fn changed_read(&self, txn: TxIdx, base: &dyn BaseState) -> Option<Location> {
         let record = lock(&self.records[txn]);
-        record.reads.iter().all(|read| {
-            self.unwritten_below(&read.location, txn) || self.still_reads(read, txn, base)
-        })
+        let changed = record.reads.iter().find(|read| {
+            !self.unwritten_below(&read.location, txn) && !self.still_reads(read, txn, base)
+        });
+        let location = changed.map(|read| read.location);
+        if let Some(Location::Storage(address, key)) = location {
+            self.hot_slots.mark(address, key);
+        }
+        location
     }
 
     /// Whether no transaction below `txn` ever began writing what a read of `location`
@@ -765,7 +803,7 @@ mod tests {
 
     #[test]
     fn balance_deltas_apply_after_the_last_full_value_and_ranges_validate_on_them() {
-        use crate::parallel::balance_delta::{BalanceDelta, BalanceRange};
+        use crate::parallel::delta::{BalanceRange, Delta};
         let bank = Location::Account(Address::repeat_byte(6));
         let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
         let contract = |balance: u64| {
@@ -776,7 +814,7 @@ mod tests {
             })
         };
         let delta = |before: u64, after: u64| {
-            Written::BalanceDelta(BalanceDelta::between(U256::from(before), U256::from(after)))
+            Written::BalanceDelta(Delta::between(U256::from(before), U256::from(after)))
         };
         let balance = |txn| match memory.account(Address::repeat_byte(6), txn, &Unreachable) {
             Resolved::Value(Some(account)) => account.balance,

@@ -61,7 +61,10 @@ impl<E> VersionList<E> {
     }
 
     /// Entries of transactions below `txn`, in order.
-    pub fn below(&self, txn: TxIdx) -> impl DoubleEndedIterator<Item = (&TxIdx, &E)> {
+    pub fn below(
+        &self,
+        txn: TxIdx,
+    ) -> impl DoubleEndedIterator<Item = (&TxIdx, &E)> + ExactSizeIterator {
         self.items[..self.count_below(txn)]
             .iter()
             .map(|(k, e)| (k, e))

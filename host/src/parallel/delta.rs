@@ -1,20 +1,23 @@
-//! Lazy balance changes of accounts with code. Every wrap and unwrap changes WETH's ether
-//! balance, and on mainnet most failed validations were reads of that one account. A
-//! transaction that looked at such a balance only through transfers that succeeded would have
-//! run the same from any starting balance in a range ([`BalanceRange`]), and changes the
-//! balance by a fixed amount ([`BalanceDelta`]); it records those instead of the whole account.
+//! Lazy changes: a transaction that would have run the same from any starting value in a range
+//! records that range instead of the value, and its change as a signed [`Delta`].
+//!
+//! Balances of accounts with code: every wrap and unwrap changes WETH's ether balance, and on
+//! mainnet most failed validations were reads of that one account. A transaction that looked at
+//! such a balance only through transfers that succeeded records a [`BalanceRange`]. Storage
+//! values used only through additions, subtractions and comparisons (a token's balances, see
+//! [`super::slot_taint`]) record a plain range of values.
 
 use crate::output::AccountState;
 use revm::primitives::{B256, U256};
 
-/// A signed change of a balance: at most one of the two is non-zero.
+/// A signed change of a balance or a storage value: at most one of the two is non-zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BalanceDelta {
+pub struct Delta {
     gained: U256,
     lost: U256,
 }
 
-impl BalanceDelta {
+impl Delta {
     /// The change that takes `before` to `after`.
     pub fn between(before: U256, after: U256) -> Self {
         if after >= before {
@@ -30,14 +33,14 @@ impl BalanceDelta {
         }
     }
 
-    /// `balance` after the change; `None` when it leaves the range of a balance (only a
-    /// speculative value can: a validated transaction's starting balance was in its range).
-    pub fn apply(self, balance: U256) -> Option<U256> {
-        balance.checked_add(self.gained)?.checked_sub(self.lost)
+    /// `value` after the change; `None` when it leaves the range of a 256-bit word (only a
+    /// speculative value can: a validated transaction's starting value was in its range).
+    pub fn apply(self, value: U256) -> Option<U256> {
+        value.checked_add(self.gained)?.checked_sub(self.lost)
     }
 }
 
-/// What a transaction that recorded a [`BalanceDelta`] read: an account with this nonce and
+/// What a transaction that recorded a [`Delta`] read: an account with this nonce and
 /// code and a balance in `low..=high`. Its execution is the same for every such account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BalanceRange {
@@ -64,13 +67,13 @@ mod tests {
 
     #[test]
     fn a_delta_takes_any_balance_by_the_same_amount_within_range() {
-        let up = BalanceDelta::between(U256::from(5), U256::from(12));
-        let down = BalanceDelta::between(U256::from(12), U256::from(5));
+        let up = Delta::between(U256::from(5), U256::from(12));
+        let down = Delta::between(U256::from(12), U256::from(5));
         assert_eq!(up.apply(U256::from(100)), Some(U256::from(107)));
         assert_eq!(down.apply(U256::from(100)), Some(U256::from(93)));
         assert_eq!(down.apply(U256::from(6)), None);
         assert_eq!(up.apply(U256::MAX - U256::from(6)), None);
-        let same = BalanceDelta::between(U256::from(9), U256::from(9));
+        let same = Delta::between(U256::from(9), U256::from(9));
         assert_eq!(same.apply(U256::MAX), Some(U256::MAX));
     }
 
