@@ -1,5 +1,6 @@
 //! Block execution on the synthetic workloads: plain revm (with receipts), fpevm on one lane,
-//! fpevm on two lanes, measured in the same run, with glibc's thresholds fixed first.
+//! fpevm on two lanes (and, on deposits, with lazy storage), measured in the same run, with
+//! glibc's thresholds fixed first.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use fpevm::baseline::revm_sequential;
@@ -18,12 +19,26 @@ fn exec(c: &mut Criterion) {
                 revm_sequential(w.spec, &w.block_env, &w.txs, &w.state, 1, true).expect("executes")
             })
         });
-        for threads in [1, 2] {
+        // Deposits conflict on one balance: also with lazy storage, which serves them.
+        let lazy = if kind == WorkloadKind::Deposits {
+            &[false, true][..]
+        } else {
+            &[false][..]
+        };
+        for (threads, lazy_storage) in [1, 2]
+            .into_iter()
+            .flat_map(|t| lazy.iter().map(move |l| (t, *l)))
+        {
             let options = ExecOptions {
                 threads,
+                lazy_storage,
                 ..ExecOptions::default()
             };
-            group.bench_function(BenchmarkId::new(format!("fpevm-{threads}"), kind), |b| {
+            let name = match lazy_storage {
+                true => format!("fpevm-{threads}-lazy-storage"),
+                false => format!("fpevm-{threads}"),
+            };
+            group.bench_function(BenchmarkId::new(name, kind), |b| {
                 b.iter(|| {
                     execute_block(w.spec, &w.block_env, &w.txs, &w.state, &options)
                         .expect("executes")

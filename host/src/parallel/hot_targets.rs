@@ -7,8 +7,8 @@
 //! address, swaps on one pool, or calls into one game or mint, do that one after another. Once
 //! a validation fails for a call into contract `C`, later first executions of calls into `C`
 //! are *tracked* ([`super::slot_taint`]): a token's balances then become ranges and deltas and
-//! stop conflicting. Once a call into `C` fails validation again (a pool's reserves go through
-//! multiplications), later first executions wait (as on a dependency) until the
+//! stop conflicting. Once tracking cannot help (a pool's reserves go through multiplications,
+//! a range is left, or an account changed), later first executions wait (as on a dependency) until the
 //! previous call into `C` has executed, and the lane takes other work meanwhile. Every
 //! re-execution is tracked. Contracts whose calls never conflict (a token moving different
 //! holders' balances) are never marked, so they keep running side by side untracked. Only
@@ -16,15 +16,16 @@
 //! Block-STM.
 
 use super::location::TxIdx;
+use super::mv_memory::Changed;
 use revm::context::TxEnv;
 use revm::primitives::{AddressMap, TxKind};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// A target's state: no call into it failed validation yet.
 const COLD: u8 = 0;
-/// A call failed validation: calls track.
+/// A call failed validation on a slot: calls track.
 const TRACK: u8 = 1;
-/// Calls failed validation twice: calls wait.
+/// Tracking cannot help: calls wait.
 const WAIT: u8 = 2;
 
 /// Calls of one block grouped by the contract they call.
@@ -67,18 +68,15 @@ impl HotTargets {
         }
     }
 
-    /// Notes that `txn`'s execution failed validation, `on_storage` when on a storage slot:
-    /// its target's calls track after the first such failure, and wait after the second
-    /// (tracked or not: calls that started before the first are rare) or after any failure
-    /// on an account (ranges of slots cannot help there).
-    pub fn conflicted(&self, txn: TxIdx, on_storage: bool) {
+    /// Notes that `txn`'s execution failed validation on what `changed`: its target's calls
+    /// track after a slot that ranges may help with, and wait after anything else.
+    pub fn conflicted(&self, txn: TxIdx, changed: Changed) {
         if let Some(t) = self.target[txn] {
-            let state = &self.hot[t as usize];
-            let next = match on_storage && self.lazy_storage {
-                true => (state.load(Ordering::Relaxed) + 1).min(WAIT),
-                false => WAIT,
+            let next = match changed {
+                Changed::Slot if self.lazy_storage => TRACK,
+                _ => WAIT,
             };
-            state.fetch_max(next, Ordering::Relaxed);
+            self.hot[t as usize].fetch_max(next, Ordering::Relaxed);
         }
     }
 
@@ -132,7 +130,7 @@ mod tests {
             call(2, &[2]),
         ];
         let untracked = HotTargets::new(&txs, false);
-        untracked.conflicted(1, true);
+        untracked.conflicted(1, Changed::Slot);
         assert!(
             !untracked.track(4, 1),
             "nothing tracks without lazy storage"
@@ -145,18 +143,23 @@ mod tests {
         let targets = HotTargets::new(&txs, true);
         assert_eq!(targets.wait_for(3), None, "nothing conflicted yet");
         assert!(!targets.track(1, 0));
-        targets.conflicted(1, true);
+        targets.conflicted(1, Changed::Slot);
         assert!(
             targets.track(4, 0),
             "contract 2 conflicted once: its calls track"
         );
         assert_eq!(targets.wait_for(4), None);
-        targets.conflicted(4, true);
-        assert!(!targets.track(4, 0), "twice: they wait");
+        targets.conflicted(4, Changed::Slot);
+        assert!(
+            targets.track(4, 0),
+            "slots read as values change: they still track"
+        );
+        targets.conflicted(4, Changed::Other);
+        assert!(!targets.track(4, 0), "anything else: they wait");
         assert!(targets.track(4, 1), "re-executions always track");
         assert_eq!(targets.wait_for(3), None, "contract 1 is not hot");
         assert_eq!(targets.wait_for(4), Some(1));
-        targets.conflicted(3, false);
+        targets.conflicted(3, Changed::Other);
         // A call without input (a plain transfer) is not a call into the contract.
         assert_eq!(targets.wait_for(3), Some(0));
         assert_eq!(

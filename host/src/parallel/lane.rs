@@ -174,9 +174,8 @@ fn validate<B: DatabaseRef>(
     let base = super::lane_db::Base(shared.base);
     let changed = shared.mv.changed_read(txn, &base);
     let aborted = changed.is_some() && shared.scheduler.try_validation_abort(txn, incarnation);
-    if aborted {
-        let on_storage = matches!(changed, Some(Location::Storage(..)));
-        shared.hot_targets.conflicted(txn, on_storage);
+    if let Some(changed) = changed.filter(|_| aborted) {
+        shared.hot_targets.conflicted(txn, changed);
         shared.mv.convert_writes_to_estimates(txn);
         shared.counts(lane).aborts.fetch_add(1, Ordering::Relaxed);
         monitor_dependencies(shared);
@@ -227,6 +226,7 @@ fn execute<B: DatabaseRef>(
                     shared.hot_targets.untrackable(txn);
                 }
                 let reads = evm.ctx.db_mut().reads_mut();
+                shared.mv.note_tracked(txn, track);
                 let wrote_new = shared.mv.record(txn, reads, &mut scratch.writes);
                 *shared.outcomes[txn]
                     .lock()

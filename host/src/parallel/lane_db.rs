@@ -16,6 +16,11 @@ use revm::database_interface::{DBErrorMarker, Database, DatabaseRef};
 use revm::primitives::{Address, StorageKey, StorageValue, B256, KECCAK_EMPTY, U256};
 use revm::state::{AccountInfo, EvmState};
 
+/// Deltas a read of a slot may walk before its reader writes the whole value again instead of
+/// one more delta: every read walks back to the last whole value, so unbroken runs of deltas
+/// (a deposit address taking a thousand transfers) would make reads ever slower.
+const MAX_DELTA_RUN: usize = 16;
+
 /// Why a lane's read did not return a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LaneError {
@@ -69,6 +74,8 @@ pub struct LaneDb<'a, B: DatabaseRef> {
     slot_taint: SlotTaint,
     /// Slots whose reads became [`Observed::StorageRange`], with the value they started from.
     relaxed_slots: Vec<(Address, U256, U256)>,
+    /// Slots read through [`MAX_DELTA_RUN`] deltas or more: never relaxed.
+    anchors: Vec<(Address, U256)>,
     /// The lane's own instructions, which the tracking table runs.
     untracked: Box<LaneTable<'a, B>>,
 }
@@ -88,6 +95,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             relaxed: Vec::new(),
             slot_taint: SlotTaint::default(),
             relaxed_slots: Vec::new(),
+            anchors: Vec::new(),
             untracked: Box::new(untracked),
         }
     }
@@ -101,6 +109,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         self.relaxed.clear();
         self.slot_taint.clear();
         self.relaxed_slots.clear();
+        self.anchors.clear();
     }
 
     /// Decides whether `to` can be credited lazily: it must have no code (checked through its
@@ -239,7 +248,8 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
     /// an [`Observed::StorageRange`], and written as a delta from [`Self::relaxed_slot_start`].
     pub fn relax_storage_reads(&mut self) {
         for relaxed in self.slot_taint.relaxed() {
-            if relaxed.low == relaxed.high {
+            let anchor = self.anchors.contains(&(relaxed.address, relaxed.key));
+            if relaxed.low == relaxed.high || anchor {
                 continue;
             }
             let location = Location::Storage(relaxed.address, relaxed.key);
@@ -322,7 +332,13 @@ impl<B: DatabaseRef> Database for LaneDb<'_, B> {
     }
 
     fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, LaneError> {
-        let value = resolved(self.mv.storage(address, index, self.txn, &self.base))?;
+        let (value, deltas) = self
+            .mv
+            .storage_and_deltas(address, index, self.txn, &self.base);
+        let value = resolved(value)?;
+        if deltas >= MAX_DELTA_RUN {
+            self.anchors.push((address, index));
+        }
         self.reads.push(Read {
             location: Location::Storage(address, index),
             observed: Observed::Storage(value),

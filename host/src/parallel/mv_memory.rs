@@ -106,11 +106,25 @@ pub enum Resolved<T> {
     Failed(String),
 }
 
+/// What a failed validation found changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// A slot that tracked executions may yet read as a range: read as a value by an
+    /// untracked execution, or by a tracked one although hot (through too many deltas), or a
+    /// range read blocked on an estimate.
+    Slot,
+    /// Anything else: an account, a range its value left, a slot a tracked execution read
+    /// before it was hot.
+    Other,
+}
+
 /// What a transaction's last incarnation read and wrote.
 #[derive(Debug, Default)]
 struct TxRecord {
     reads: Vec<Read>,
     writes: Vec<Location>,
+    /// Whether the incarnation was tracked (see [`super::slot_taint`]).
+    tracked: bool,
 }
 
 /// The block's multi-version memory.
@@ -409,6 +423,17 @@ impl MvMemory {
         txn: TxIdx,
         base: &dyn BaseState,
     ) -> Resolved<U256> {
+        self.storage_and_deltas(address, slot, txn, base).0
+    }
+
+    /// [`Self::storage`], and how many lazy deltas the value took (each read walks them all).
+    pub fn storage_and_deltas(
+        &self,
+        address: Address,
+        slot: U256,
+        txn: TxIdx,
+        base: &dyn BaseState,
+    ) -> (Resolved<U256>, usize) {
         let reset = if self.has_resets.load(Ordering::Acquire) {
             self.find_slot(Location::StorageReset(address), |reset| {
                 match reset.and_then(|r| r.entries.below(txn).next_back()) {
@@ -422,7 +447,7 @@ impl MvMemory {
         };
         let reset = match reset {
             Ok(reset) => reset,
-            Err(blocked) => return Resolved::Blocked(blocked),
+            Err(blocked) => return (Resolved::Blocked(blocked), 0),
         };
         self.with_slot(Location::Storage(address, slot), |versions| {
             // The latest whole value below `txn` (zero past a wipe), then the deltas after it.
@@ -434,7 +459,7 @@ impl MvMemory {
                     break;
                 }
                 match entry {
-                    Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
+                    Entry::Estimate => return (Resolved::Blocked(Blocked(*idx)), 0),
                     Entry::Data(Written::Storage(value)) => {
                         start = Some(*value);
                         break;
@@ -451,7 +476,7 @@ impl MvMemory {
                         versions.original = Original::Storage(value);
                         value
                     }
-                    Err(e) => return Resolved::Failed(e),
+                    Err(e) => return (Resolved::Failed(e), 0),
                 },
             };
             // A speculative value may fall outside a delta's range: the writer's validation
@@ -462,7 +487,7 @@ impl MvMemory {
                     value = delta.apply(value).unwrap_or(value);
                 }
             }
-            Resolved::Value(value)
+            (Resolved::Value(value), deltas)
         })
     }
 
@@ -494,18 +519,36 @@ impl MvMemory {
         self.changed_read(txn, base).is_none()
     }
 
-    /// The first location transaction `txn`'s last incarnation read that it would now read
-    /// differently, if any. A storage slot is noted hot.
-    pub fn changed_read(&self, txn: TxIdx, base: &dyn BaseState) -> Option<Location> {
+    /// What transaction `txn`'s last incarnation read first that it would now read
+    /// differently, if anything. A storage slot is noted hot.
+    pub fn changed_read(&self, txn: TxIdx, base: &dyn BaseState) -> Option<Changed> {
         let record = lock(&self.records[txn]);
         let changed = record.reads.iter().find(|read| {
             !self.unwritten_below(&read.location, txn) && !self.still_reads(read, txn, base)
-        });
-        let location = changed.map(|read| read.location);
-        if let Some(Location::Storage(address, key)) = location {
-            self.hot_slots.mark(address, key);
-        }
-        location
+        })?;
+        Some(match (changed.location, &changed.observed) {
+            // Blocked on an estimate, its writer will likely write the same again.
+            (Location::Storage(a, s), Observed::StorageRange(..)) => {
+                match self.storage(a, s, txn, base) {
+                    Resolved::Value(_) => Changed::Other,
+                    _ => Changed::Slot,
+                }
+            }
+            (Location::Storage(address, key), _) => {
+                let hot = self.hot_slots.contains(address, key);
+                self.hot_slots.mark(address, key);
+                match record.tracked && !hot {
+                    true => Changed::Other,
+                    false => Changed::Slot,
+                }
+            }
+            _ => Changed::Other,
+        })
+    }
+
+    /// Notes whether transaction `txn`'s incarnation, about to be recorded, was tracked.
+    pub fn note_tracked(&self, txn: TxIdx, tracked: bool) {
+        lock(&self.records[txn]).tracked = tracked;
     }
 
     /// Whether no transaction below `txn` ever began writing what a read of `location`

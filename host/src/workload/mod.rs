@@ -1,5 +1,6 @@
 //! Synthetic blocks generated in code, with real contract bytecode: plain transfers, ERC-20
-//! transfers, constant-product swaps across several pools, a fully dependent chain, and a mix.
+//! transfers, constant-product swaps across several pools, a fully dependent chain, a mix, and
+//! token deposits into one exchange address.
 //! Each is sized in transactions and deterministic for a seed.
 
 mod asm;
@@ -30,16 +31,20 @@ pub enum WorkloadKind {
     Chain,
     /// 40% raw, 40% ERC-20, 15% swaps, 5% chain, shuffled.
     Mixed,
+    /// ERC-20 `transfer`s, every other one into one exchange's deposit address: those all
+    /// change its balance (see `ExecOptions::lazy_storage`).
+    Deposits,
 }
 
 impl WorkloadKind {
     /// Every kind, in report order.
-    pub const ALL: [WorkloadKind; 5] = [
+    pub const ALL: [WorkloadKind; 6] = [
         Self::Raw,
         Self::Erc20,
         Self::Uniswap,
         Self::Chain,
         Self::Mixed,
+        Self::Deposits,
     ];
 }
 
@@ -51,6 +56,7 @@ impl fmt::Display for WorkloadKind {
             Self::Uniswap => "uniswap",
             Self::Chain => "chain",
             Self::Mixed => "mixed",
+            Self::Deposits => "deposits",
         })
     }
 }
@@ -62,7 +68,10 @@ impl FromStr for WorkloadKind {
             .into_iter()
             .find(|k| k.to_string() == s)
             .ok_or_else(|| {
-                format!("unknown workload `{s}` (expected raw, erc20, uniswap, chain or mixed)")
+                format!(
+                    "unknown workload `{s}` (expected raw, erc20, uniswap, chain, mixed or \
+                     deposits)"
+                )
             })
     }
 }
@@ -113,6 +122,8 @@ const RECIPIENTS: u64 = 2;
 const TOKEN: u64 = 3;
 const POOL: u64 = 4;
 const COUNTER: u64 = 5;
+/// The exchange's deposit address among the recipients (transactions number fewer).
+const DEPOSIT: u64 = 1 << 39;
 
 fn call(caller: Address, to: Address, value: U256, data: Vec<u8>, gas_limit: u64) -> TxEnv {
     TxEnv {
@@ -179,16 +190,17 @@ pub fn generate(kind: WorkloadKind, txs: usize, seed: u64) -> Workload {
                 let value = U256::from(1_000_000_000 + rng.below(1_000_000_000));
                 call(sender, account(RECIPIENTS, i), value, Vec::new(), 21_000)
             }
-            WorkloadKind::Erc20 => {
+            WorkloadKind::Erc20 | WorkloadKind::Deposits => {
                 token_holders.push((
                     contracts::mapping_slot(sender, 0),
                     U256::from(TOKEN_SUPPLY_PER_HOLDER),
                 ));
                 let amount = U256::from(1 + rng.below(TOKEN_SUPPLY_PER_HOLDER));
-                let data = calldata(
-                    TRANSFER_SELECTOR,
-                    &[account(RECIPIENTS, i).into_word().into(), amount],
-                );
+                let to = match kind {
+                    WorkloadKind::Deposits if i % 2 == 0 => account(RECIPIENTS, DEPOSIT),
+                    _ => account(RECIPIENTS, i),
+                };
+                let data = calldata(TRANSFER_SELECTOR, &[to.into_word().into(), amount]);
                 call(sender, token, U256::ZERO, data, 100_000)
             }
             WorkloadKind::Uniswap => {

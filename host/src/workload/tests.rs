@@ -103,7 +103,7 @@ fn parallel_equals_sequential_on_every_workload() {
             },
         )
         .unwrap();
-        for threads in [2, 3, 4] {
+        for (threads, lazy_storage) in [(2, false), (3, false), (4, false), (2, true), (4, true)] {
             let par = execute_block(
                 w.spec,
                 &w.block_env,
@@ -111,6 +111,7 @@ fn parallel_equals_sequential_on_every_workload() {
                 &w.state,
                 &ExecOptions {
                     threads,
+                    lazy_storage,
                     ..Default::default()
                 },
             )
@@ -118,7 +119,7 @@ fn parallel_equals_sequential_on_every_workload() {
             assert_eq!(
                 par.first_difference(&seq),
                 None,
-                "{kind} at {threads} lanes"
+                "{kind} at {threads} lanes, lazy storage {lazy_storage}"
             );
         }
     }
