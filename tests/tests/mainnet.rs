@@ -1,6 +1,6 @@
 //! The mainnet block snapshots of the shared corpus: each block's gas used, logs bloom and
 //! (Byzantium on) receipts root match its header, and parallel execution equals sequential —
-//! also with every KECCAK256 and ALU opcode sent to the simulated core.
+//! also with lazy storage, and with every KECCAK256 and ALU opcode sent to the simulated core.
 
 use fpevm::mainnet::{list_blocks, load_block, SharedData};
 use fpevm::offload::EvmOffload;
@@ -17,12 +17,13 @@ fn every_corpus_block_matches_its_header_and_parallel_equals_sequential() {
         EvmOffload::open(DeviceKind::Sim, OffloadPolicy::Always).expect("the Verilated core");
     for block_dir in blocks {
         let block = load_block(&block_dir, &shared).expect("the block loads");
-        let run_with = |threads: usize, min_parallel_txs: usize, offloader: Option<EvmOffload>| {
+        let run_with = |threads: usize, min_parallel_txs, offloader, lazy_storage| {
             let options = ExecOptions {
                 threads,
                 min_parallel_txs,
                 extras: block.extras.clone(),
                 offloader,
+                lazy_storage,
                 ..ExecOptions::default()
             };
             execute_block(
@@ -34,7 +35,7 @@ fn every_corpus_block_matches_its_header_and_parallel_equals_sequential() {
             )
             .unwrap_or_else(|e| panic!("block {}: {e}", block.number))
         };
-        let run = |threads, min_parallel_txs| run_with(threads, min_parallel_txs, None);
+        let run = |threads, min_parallel_txs| run_with(threads, min_parallel_txs, None, false);
         let sequential = run(1, usize::MAX);
         assert_eq!(
             sequential.gas_used, block.expected.gas_used,
@@ -63,7 +64,14 @@ fn every_corpus_block_matches_its_header_and_parallel_equals_sequential() {
                 block.number
             );
         }
-        let offloaded = run_with(2, 0, Some(device.clone()));
+        let lazy = run_with(2, 0, None, true);
+        assert_eq!(
+            lazy.first_difference(&sequential),
+            None,
+            "block {} at 2 lanes with lazy storage",
+            block.number
+        );
+        let offloaded = run_with(2, 0, Some(device.clone()), false);
         assert_eq!(
             offloaded.first_difference(&sequential),
             None,

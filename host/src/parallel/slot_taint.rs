@@ -619,6 +619,53 @@ mod tests {
     }
 
     #[test]
+    fn each_comparison_keeps_its_outcome_and_nothing_more() {
+        const MAX: u64 = u64::MAX; // stands for 2^256 - 1 in `relaxed` (saturated)
+                                   // (operation, constant, whether the loaded 50 is the top operand, range)
+        let cases = [
+            (opcode::LT, 80, true, (0, 79)),    // 50 < 80
+            (opcode::LT, 30, true, (30, MAX)),  // !(50 < 30)
+            (opcode::GT, 30, true, (31, MAX)),  // 50 > 30
+            (opcode::GT, 80, true, (0, 80)),    // !(50 > 80)
+            (opcode::LT, 30, false, (31, MAX)), // 30 < 50
+            (opcode::GT, 80, false, (0, 79)),   // 80 > 50
+            (opcode::EQ, 60, true, (0, 59)),
+            (opcode::EQ, 40, false, (41, MAX)),
+            (opcode::EQ, 50, true, (50, 50)),
+            (opcode::ISZERO, 0, true, (1, MAX)),
+        ];
+        for (op, c, loaded_on_top, range) in cases {
+            let mut m = Model::new(&[(1, 50)]);
+            if op != opcode::ISZERO && loaded_on_top {
+                m.push(c);
+            }
+            m.push(1);
+            m.exec(opcode::SLOAD);
+            if op != opcode::ISZERO && !loaded_on_top {
+                m.push(c);
+            }
+            m.exec(op);
+            assert_eq!(
+                m.relaxed(),
+                [(1, range.0, range.1)],
+                "{op:#x} {c} {loaded_on_top}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_jump_on_a_loaded_value_keeps_it_zero_or_not() {
+        for (start, range) in [(50, (1, u64::MAX)), (0, (0, 0))] {
+            let mut m = Model::new(&[(1, start)]);
+            m.push(1);
+            m.exec(opcode::SLOAD);
+            m.push(0); // the destination
+            m.exec(opcode::JUMPI);
+            assert_eq!(m.relaxed(), [(1, range.0, range.1)], "from {start}");
+        }
+    }
+
+    #[test]
     fn comparisons_pin_the_side_of_each_bound() {
         // 50 loaded; 50 > 10 true, 50 < 80 true, 50 == 60 false, iszero false.
         let mut m = Model::new(&[(1, 50)]);
