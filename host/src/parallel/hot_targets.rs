@@ -1,19 +1,21 @@
-//! Contracts learned to conflict within a block: a transaction calling one first tracks its
-//! storage values, then waits for the previous transaction calling the same contract instead
-//! of running beside it.
+//! Contracts learned to conflict within a block: a transaction calling one waits for the
+//! previous transaction calling the same contract instead of running beside it, unless lazy
+//! storage showed that ranges take the conflict away.
 //!
 //! Block-STM runs a transaction optimistically and throws its execution away when validation
-//! finds that an earlier transaction changed what it read. Transfers to one exchange's deposit
-//! address, swaps on one pool, or calls into one game or mint, do that one after another. Once
-//! a validation fails for a call into contract `C`, later first executions of calls into `C`
-//! are *tracked* ([`super::slot_taint`]): a token's balances then become ranges and deltas and
-//! stop conflicting. Once tracking cannot help (a pool's reserves go through multiplications,
-//! a range is left, or an account changed), later first executions wait (as on a dependency) until the
-//! previous call into `C` has executed, and the lane takes other work meanwhile. Every
-//! re-execution is tracked. Contracts whose calls never conflict (a token moving different
-//! holders' balances) are never marked, so they keep running side by side untracked. Only
-//! scheduling and the form of reads and writes change: results are exactly those of
-//! Block-STM.
+//! finds that an earlier transaction changed what it read. Swaps on one pool, transfers into
+//! one exchange's deposit address, or calls into one game or mint, do that one after another.
+//! Once a validation fails for a call into contract `C`, later first executions of calls into
+//! `C` wait (as on a dependency) until the previous call into `C` has executed, and the lane
+//! takes other work meanwhile. Contracts whose calls never conflict (a token moving different
+//! holders' balances) are never marked, so they keep running side by side.
+//!
+//! With lazy storage every re-execution is *tracked* ([`super::slot_taint`]). When a tracked
+//! execution of a call into `C` reads the slots that conflicted as ranges (a token's balance of
+//! a deposit address), calls into `C` stop waiting and are all tracked; once tracking fails them
+//! (a range is left, an account changed, a pool's reserves go through multiplications), they
+//! wait for good. Only scheduling and the form of reads and writes change: results are exactly
+//! those of Block-STM.
 
 use super::location::TxIdx;
 use super::mv_memory::Changed;
@@ -23,10 +25,12 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 /// A target's state: no call into it failed validation yet.
 const COLD: u8 = 0;
-/// A call failed validation on a slot: calls track.
-const TRACK: u8 = 1;
-/// Tracking cannot help: calls wait.
-const WAIT: u8 = 2;
+/// A call failed validation: calls wait.
+const WAIT: u8 = 1;
+/// Ranges took a conflict away: calls track and do not wait.
+const TRACK: u8 = 2;
+/// Tracking failed calls: they wait for good.
+const STUCK: u8 = 3;
 
 /// Calls of one block grouped by the contract they call.
 pub struct HotTargets {
@@ -34,9 +38,9 @@ pub struct HotTargets {
     target: Vec<Option<u32>>,
     /// Per transaction: the previous transaction calling the same target.
     previous: Vec<Option<TxIdx>>,
-    /// Per target: [`COLD`], [`TRACK`] or [`WAIT`].
+    /// Per target: [`COLD`], [`WAIT`], [`TRACK`] or [`STUCK`].
     hot: Vec<AtomicU8>,
-    /// Whether executions may track (else a conflict makes calls wait at once).
+    /// Whether executions may track.
     lazy_storage: bool,
 }
 
@@ -68,36 +72,47 @@ impl HotTargets {
         }
     }
 
-    /// Notes that `txn`'s execution failed validation on what `changed`: its target's calls
-    /// track after a slot that ranges may help with, and wait after anything else.
-    pub fn conflicted(&self, txn: TxIdx, changed: Changed) {
-        if let Some(t) = self.target[txn] {
-            let next = match changed {
-                Changed::Slot if self.lazy_storage => TRACK,
-                _ => WAIT,
-            };
-            self.hot[t as usize].fetch_max(next, Ordering::Relaxed);
-        }
+    fn hot(&self, txn: TxIdx) -> Option<&AtomicU8> {
+        self.target[txn].map(|t| &self.hot[t as usize])
     }
 
     fn state(&self, txn: TxIdx) -> u8 {
-        self.target[txn].map_or(COLD, |t| self.hot[t as usize].load(Ordering::Relaxed))
+        self.hot(txn).map_or(COLD, |h| h.load(Ordering::Relaxed))
     }
 
-    /// The transaction `txn` should wait for, if its target is hot: the previous call into it.
-    pub fn wait_for(&self, txn: TxIdx) -> Option<TxIdx> {
-        if self.state(txn) == WAIT {
-            self.previous[txn]
-        } else {
-            None
+    /// Notes that `txn`'s execution failed validation on what `changed`.
+    pub fn conflicted(&self, txn: TxIdx, changed: Changed) {
+        if let Some(hot) = self.hot(txn) {
+            let next = match (hot.load(Ordering::Relaxed), changed) {
+                (TRACK, Changed::Other) => STUCK,
+                (COLD, _) => WAIT,
+                (state, _) => state,
+            };
+            hot.fetch_max(next, Ordering::Relaxed);
+        }
+    }
+
+    /// Notes that a tracked execution of `txn` read the slots that conflicted as ranges: calls
+    /// into its target stop waiting, unless tracking already failed them.
+    pub fn relaxed(&self, txn: TxIdx) {
+        if let Some(hot) = self.hot(txn) {
+            let _ = hot.compare_exchange(WAIT, TRACK, Ordering::Relaxed, Ordering::Relaxed);
         }
     }
 
     /// Notes that a tracked execution of `txn` used a conflicting slot in a way no range keeps
-    /// (a pool's reserves): calls into its target wait from now on.
+    /// (a pool's reserves): calls into its target wait for good.
     pub fn untrackable(&self, txn: TxIdx) {
-        if let Some(t) = self.target[txn] {
-            self.hot[t as usize].store(WAIT, Ordering::Relaxed);
+        if let Some(hot) = self.hot(txn) {
+            hot.store(STUCK, Ordering::Relaxed);
+        }
+    }
+
+    /// The transaction `txn` should wait for, if its target is hot: the previous call into it.
+    pub fn wait_for(&self, txn: TxIdx) -> Option<TxIdx> {
+        match self.state(txn) {
+            WAIT | STUCK => self.previous[txn],
+            _ => None,
         }
     }
 
@@ -121,7 +136,7 @@ mod tests {
     }
 
     #[test]
-    fn calls_into_a_contract_that_conflicted_track_then_wait_for_the_previous_call() {
+    fn calls_into_a_contract_that_conflicted_wait_unless_ranges_took_the_conflict_away() {
         let txs = [
             call(1, &[1]),
             call(2, &[1]),
@@ -129,44 +144,50 @@ mod tests {
             call(1, &[2]),
             call(2, &[2]),
         ];
-        let untracked = HotTargets::new(&txs, false);
-        untracked.conflicted(1, Changed::Slot);
-        assert!(
-            !untracked.track(4, 1),
-            "nothing tracks without lazy storage"
-        );
-        assert_eq!(
-            untracked.wait_for(4),
-            Some(1),
-            "the first conflict makes calls wait"
-        );
+        for lazy_storage in [false, true] {
+            let targets = HotTargets::new(&txs, lazy_storage);
+            assert_eq!(targets.wait_for(3), None, "nothing conflicted yet");
+            assert!(!targets.track(1, 0));
+            assert_eq!(targets.track(1, 1), lazy_storage, "re-executions track");
+            targets.conflicted(1, Changed::Slot);
+            assert_eq!(targets.wait_for(3), None, "contract 1 is not hot");
+            assert_eq!(
+                targets.wait_for(4),
+                Some(1),
+                "the first conflict makes calls wait"
+            );
+            assert!(!targets.track(4, 0));
+            targets.conflicted(3, Changed::Other);
+            // A call without input (a plain transfer) is not a call into the contract.
+            assert_eq!(targets.wait_for(3), Some(0));
+            assert_eq!(
+                targets.wait_for(0),
+                None,
+                "the first call waits for nothing"
+            );
+            assert_eq!(targets.wait_for(2), None);
+        }
         let targets = HotTargets::new(&txs, true);
-        assert_eq!(targets.wait_for(3), None, "nothing conflicted yet");
-        assert!(!targets.track(1, 0));
         targets.conflicted(1, Changed::Slot);
-        assert!(
-            targets.track(4, 0),
-            "contract 2 conflicted once: its calls track"
-        );
-        assert_eq!(targets.wait_for(4), None);
+        targets.relaxed(1);
+        assert_eq!(targets.wait_for(4), None, "ranges took the conflict away");
+        assert!(targets.track(4, 0), "so calls track instead");
         targets.conflicted(4, Changed::Slot);
         assert!(
             targets.track(4, 0),
-            "slots read as values change: they still track"
+            "a slot read as a value: still tracking"
         );
         targets.conflicted(4, Changed::Other);
-        assert!(!targets.track(4, 0), "anything else: they wait");
-        assert!(targets.track(4, 1), "re-executions always track");
-        assert_eq!(targets.wait_for(3), None, "contract 1 is not hot");
-        assert_eq!(targets.wait_for(4), Some(1));
-        targets.conflicted(3, Changed::Other);
-        // A call without input (a plain transfer) is not a call into the contract.
-        assert_eq!(targets.wait_for(3), Some(0));
+        assert_eq!(targets.wait_for(4), Some(1), "tracking failed: calls wait");
+        targets.relaxed(4);
+        assert_eq!(targets.wait_for(4), Some(1), "for good");
+        targets.conflicted(0, Changed::Slot);
+        targets.untrackable(0);
+        targets.relaxed(0);
         assert_eq!(
-            targets.wait_for(0),
-            None,
-            "the first call waits for nothing"
+            targets.wait_for(3),
+            Some(0),
+            "a slot used otherwise: for good too"
         );
-        assert_eq!(targets.wait_for(2), None);
     }
 }

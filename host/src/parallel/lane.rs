@@ -219,11 +219,14 @@ fn execute<B: DatabaseRef>(
             }
             Ok(execution) => {
                 let db = evm.ctx.db();
-                if db.relaxed_slots() > 0 {
+                let ranged = db.relaxed_slots() > 0;
+                if ranged {
                     counts.ranged.fetch_add(1, Ordering::Relaxed);
                 }
                 if db.slot_taint().escaped_any() {
                     shared.hot_targets.untrackable(txn);
+                } else if ranged {
+                    shared.hot_targets.relaxed(txn);
                 }
                 let reads = evm.ctx.db_mut().reads_mut();
                 shared.mv.note_tracked(txn, track);

@@ -7,7 +7,7 @@ use super::lane_codes::LaneCodes;
 use super::lane_originals::LaneOriginals;
 use super::location::{Location, Observed, Read, TxIdx};
 use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
-use super::slot_hooks::LaneTable;
+use super::slot_hooks::{LaneInstruction, LaneTable};
 use super::slot_taint::SlotTaint;
 use crate::exec::transfer::{Candidate, Transferred};
 use crate::output::AccountState;
@@ -213,13 +213,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
     }
 
     /// The lane's own instruction for `op` (what the tracking table runs).
-    pub fn untracked(
-        &self,
-        op: u8,
-    ) -> revm::interpreter::Instruction<
-        revm::interpreter::interpreter::EthInterpreter,
-        revm::handler::MainnetContext<Self>,
-    > {
+    pub fn untracked(&self, op: u8) -> LaneInstruction<'a, B> {
         self.untracked[op as usize]
     }
 

@@ -137,9 +137,10 @@ pub struct MvMemory {
     /// Whether any transaction wiped an account's storage yet: until one does, storage reads
     /// skip the wipe's lookup (its shard's lock would be taken by every read of a hot contract).
     has_resets: AtomicBool,
-    /// Whether a lazy balance change had no exact equivalent: a lazily credited transfer that
-    /// overflowed its recipient's balance when evaluated (see [`transfer_overflows`]), or a final
-    /// balance delta outside its range. The block then runs sequentially.
+    /// Whether a lazy change had no exact equivalent: a lazily credited transfer that
+    /// overflowed its recipient's balance when evaluated (see [`transfer_overflows`]), a final
+    /// balance or storage delta outside its range, or storage deltas of a wiped account. The
+    /// block then runs sequentially.
     inexact: AtomicBool,
     /// The beneficiary's fee credits (not in the tables: see [`FeeColumn`]).
     pub(super) fees: FeeColumn,
@@ -891,6 +892,58 @@ mod tests {
         write(1, Vec::new(), Written::Account(contract(40)));
         assert!(memory.validate(2, &Unreachable));
         assert_eq!(balance(3), U256::from(28));
+        memory.recycle();
+    }
+
+    #[test]
+    fn storage_deltas_apply_after_the_last_whole_value_or_wipe_and_ranges_validate_on_them() {
+        use crate::parallel::delta::Delta;
+        let token = Address::repeat_byte(6);
+        let slot = Location::Storage(token, U256::from(1));
+        let memory = MvMemory::take(6, SpecId::CANCUN, Address::ZERO);
+        let delta = |before: u64, after: u64| {
+            Written::StorageDelta(Delta::between(U256::from(before), U256::from(after)))
+        };
+        let value = |txn| match memory.storage_and_deltas(token, U256::from(1), txn, &Sevens) {
+            (Resolved::Value(v), deltas) => (v.to::<u64>(), deltas),
+            other => panic!("{other:?}"),
+        };
+        let write = |txn, reads: Vec<Read>, written: Vec<(Location, Written)>| {
+            memory.record(txn, &mut { reads }, &mut { written });
+        };
+        // The base holds 7; transaction 1 adds 5, 2 subtracts 2 (it ran the same from any
+        // start of 3 up), 4 adds 1.
+        let ranged = Read {
+            location: slot,
+            observed: Observed::StorageRange(U256::from(3), U256::MAX),
+        };
+        write(1, Vec::new(), vec![(slot, delta(0, 5))]);
+        write(2, vec![ranged.clone()], vec![(slot, delta(2, 0))]);
+        write(4, Vec::new(), vec![(slot, delta(0, 1))]);
+        assert_eq!([1, 2, 3, 5].map(value), [(7, 0), (12, 1), (10, 2), (11, 3)]);
+        assert!(memory.validate(2, &Sevens));
+        // Transaction 1 now subtracts 6: transaction 2's start, 1, is out of its range; a
+        // speculative reader above keeps the value the failing delta would take below zero.
+        write(1, Vec::new(), vec![(slot, delta(6, 0))]);
+        assert!(!memory.validate(2, &Sevens));
+        assert_eq!(value(3), (1, 2));
+        // A whole value below replaces what came before it; so does a wipe, from zero.
+        write(
+            1,
+            Vec::new(),
+            vec![(slot, Written::Storage(U256::from(40)))],
+        );
+        assert!(memory.validate(2, &Sevens));
+        assert_eq!(value(5), (39, 2));
+        let wipe = (Location::StorageReset(token), Written::StorageReset);
+        write(3, Vec::new(), vec![wipe]);
+        assert_eq!(value(5), (1, 1));
+        // An aborted delta writer blocks the readers above it.
+        memory.convert_writes_to_estimates(4);
+        assert_eq!(
+            memory.storage(token, U256::from(1), 5, &Sevens),
+            Resolved::Blocked(Blocked(4))
+        );
         memory.recycle();
     }
 

@@ -16,6 +16,8 @@ use revm::interpreter::{Instruction, InstructionContext, InstructionExecResult, 
 type LaneHost<'a, B> = MainnetContext<LaneDb<'a, B>>;
 type Context<'c, 'a, B> = InstructionContext<'c, LaneHost<'a, B>, EthInterpreter>;
 
+/// A lane's instruction.
+pub type LaneInstruction<'a, B> = Instruction<EthInterpreter, LaneHost<'a, B>>;
 /// A lane's instruction table.
 pub type LaneTable<'a, B> = InstructionTable<EthInterpreter, LaneHost<'a, B>>;
 
@@ -31,31 +33,17 @@ macro_rules! row {
 
 /// The table a tracked incarnation runs with.
 pub fn tracking_table<'a, B: DatabaseRef>() -> LaneTable<'a, B> {
-    let rows: [[Instruction<EthInterpreter, LaneHost<'a, B>>; 16]; 16] = [
-        row!(0, B),
-        row!(1, B),
-        row!(2, B),
-        row!(3, B),
-        row!(4, B),
-        row!(5, B),
-        row!(6, B),
-        row!(7, B),
-        row!(8, B),
-        row!(9, B),
-        row!(10, B),
-        row!(11, B),
-        row!(12, B),
-        row!(13, B),
-        row!(14, B),
-        row!(15, B),
+    #[rustfmt::skip]
+    let rows: [[LaneInstruction<'a, B>; 16]; 16] = [
+        row!(0, B), row!(1, B), row!(2, B), row!(3, B), row!(4, B), row!(5, B), row!(6, B),
+        row!(7, B), row!(8, B), row!(9, B), row!(10, B), row!(11, B), row!(12, B), row!(13, B),
+        row!(14, B), row!(15, B),
     ];
-    let mut table = [Instruction::unknown(); 256];
-    for (op, instruction) in rows.into_iter().flatten().enumerate() {
-        table[op] = instruction;
-    }
-    table
+    std::array::from_fn(|op| rows[op / 16][op % 16])
 }
 
+/// Opcode `OP` of a tracked incarnation (a constant, so the common case is one test and the
+/// lane's own instruction).
 fn tracked<const OP: u8, B: DatabaseRef>(ctx: Context<'_, '_, B>) -> InstructionExecResult {
     let InstructionContext { interpreter, host } = ctx;
     let op = OP;
