@@ -111,6 +111,9 @@ fn final_slot(
         (None, Original::Storage(value)) => value,
         (None, _) => base.base_storage(address, key)?,
     };
+    if deltas == 0 {
+        return Ok((value, false));
+    }
     for (_, entry) in slot.entries.below(upto).rev().take(deltas).rev() {
         if let Entry::Data(Written::StorageDelta(delta)) = entry {
             // Validated, the delta's writer started inside its range: this cannot fail.
@@ -120,7 +123,7 @@ fn final_slot(
             }
         }
     }
-    Ok((value, deltas > 0))
+    Ok((value, true))
 }
 
 /// Parts dealt by account into buckets: bucket `b` holds the accounts one worker combines.

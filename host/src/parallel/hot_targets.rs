@@ -10,7 +10,7 @@
 //! takes other work meanwhile. Contracts whose calls never conflict (a token moving different
 //! holders' balances) are never marked, so they keep running side by side.
 //!
-//! With lazy storage every re-execution is *tracked* ([`super::slot_taint`]). When a tracked
+//! With lazy storage every execution after a failed validation is *tracked* ([`super::slot_taint`]). When a tracked
 //! execution of a call into `C` reads the slots that conflicted as ranges (a token's balance of
 //! a deposit address), calls into `C` stop waiting and are all tracked; once tracking fails them
 //! (a range is left, an account changed, a pool's reserves go through multiplications), they
@@ -116,9 +116,10 @@ impl HotTargets {
         }
     }
 
-    /// Whether `incarnation` of `txn` is to be tracked.
-    pub fn track(&self, txn: TxIdx, incarnation: usize) -> bool {
-        self.lazy_storage && (incarnation > 0 || self.state(txn) == TRACK)
+    /// Whether an execution of `txn` is to be tracked: with lazy storage, when calls into its
+    /// target track or when it failed validation before (asked last: it takes a lock).
+    pub fn track(&self, txn: TxIdx, aborted_before: impl FnOnce() -> bool) -> bool {
+        self.lazy_storage && (self.state(txn) == TRACK || aborted_before())
     }
 }
 
@@ -147,8 +148,12 @@ mod tests {
         for lazy_storage in [false, true] {
             let targets = HotTargets::new(&txs, lazy_storage);
             assert_eq!(targets.wait_for(3), None, "nothing conflicted yet");
-            assert!(!targets.track(1, 0));
-            assert_eq!(targets.track(1, 1), lazy_storage, "re-executions track");
+            assert!(!targets.track(1, || false));
+            assert_eq!(
+                targets.track(1, || true),
+                lazy_storage,
+                "re-executions track"
+            );
             targets.conflicted(1, Changed::Slot);
             assert_eq!(targets.wait_for(3), None, "contract 1 is not hot");
             assert_eq!(
@@ -156,7 +161,7 @@ mod tests {
                 Some(1),
                 "the first conflict makes calls wait"
             );
-            assert!(!targets.track(4, 0));
+            assert!(!targets.track(4, || false));
             targets.conflicted(3, Changed::Other);
             // A call without input (a plain transfer) is not a call into the contract.
             assert_eq!(targets.wait_for(3), Some(0));
@@ -171,10 +176,10 @@ mod tests {
         targets.conflicted(1, Changed::Slot);
         targets.relaxed(1);
         assert_eq!(targets.wait_for(4), None, "ranges took the conflict away");
-        assert!(targets.track(4, 0), "so calls track instead");
+        assert!(targets.track(4, || false), "so calls track instead");
         targets.conflicted(4, Changed::Slot);
         assert!(
-            targets.track(4, 0),
+            targets.track(4, || false),
             "a slot read as a value: still tracking"
         );
         targets.conflicted(4, Changed::Other);

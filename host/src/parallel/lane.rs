@@ -205,7 +205,7 @@ fn execute<B: DatabaseRef>(
             return None;
         }
     }
-    let track = shared.hot_targets.track(txn, incarnation);
+    let track = shared.hot_targets.track(txn, || shared.mv.was_aborted(txn));
     loop {
         counts.executions.fetch_add(1, Ordering::Relaxed);
         scratch.writes.clear();
@@ -229,8 +229,9 @@ fn execute<B: DatabaseRef>(
                     shared.hot_targets.relaxed(txn);
                 }
                 let reads = evm.ctx.db_mut().reads_mut();
-                shared.mv.note_tracked(txn, track);
-                let wrote_new = shared.mv.record(txn, reads, &mut scratch.writes);
+                let wrote_new = shared
+                    .mv
+                    .record_tracked(txn, reads, &mut scratch.writes, track);
                 *shared.outcomes[txn]
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Some(execution);

@@ -105,6 +105,7 @@ impl Location {
     /// Which table of the multi-version memory holds the location: storage slots spread by
     /// slot (the slots of one busy token or pool would otherwise share one lock), accounts by
     /// address.
+    #[inline(always)]
     pub fn shard_hash(&self) -> u64 {
         match self {
             Self::Storage(..) => self.table_hash(),
@@ -113,6 +114,7 @@ impl Location {
     }
 
     /// The hash the multi-version memory's tables use (computed once per access).
+    #[inline(always)]
     pub fn table_hash(&self) -> u64 {
         match self {
             Self::Account(a) => fold(address_hash(a), SEEDS[2]),

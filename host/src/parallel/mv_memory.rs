@@ -125,6 +125,8 @@ struct TxRecord {
     writes: Vec<Location>,
     /// Whether the incarnation was tracked (see [`super::slot_taint`]).
     tracked: bool,
+    /// Whether an incarnation failed validation in this block.
+    aborted: bool,
 }
 
 /// The block's multi-version memory.
@@ -219,6 +221,7 @@ impl MvMemory {
             let record = record.get_mut().unwrap_or_else(|e| e.into_inner());
             record.reads.clear();
             record.writes.clear();
+            record.aborted = false;
         }
         self.codes
             .get_mut()
@@ -482,10 +485,12 @@ impl MvMemory {
             };
             // A speculative value may fall outside a delta's range: the writer's validation
             // then fails, and so does this reader's after it.
-            let later = versions.entries.below(txn).rev().take(deltas).rev();
-            for (_, entry) in later {
-                if let Entry::Data(Written::StorageDelta(delta)) = entry {
-                    value = delta.apply(value).unwrap_or(value);
+            if deltas > 0 {
+                let later = versions.entries.below(txn).rev().take(deltas).rev();
+                for (_, entry) in later {
+                    if let Entry::Data(Written::StorageDelta(delta)) = entry {
+                        value = delta.apply(value).unwrap_or(value);
+                    }
                 }
             }
             (Resolved::Value(value), deltas)
@@ -547,9 +552,9 @@ impl MvMemory {
         })
     }
 
-    /// Notes whether transaction `txn`'s incarnation, about to be recorded, was tracked.
-    pub fn note_tracked(&self, txn: TxIdx, tracked: bool) {
-        lock(&self.records[txn]).tracked = tracked;
+    /// Whether an incarnation of transaction `txn` failed validation in this block.
+    pub fn was_aborted(&self, txn: TxIdx) -> bool {
+        lock(&self.records[txn]).aborted
     }
 
     /// Whether no transaction below `txn` ever began writing what a read of `location`
@@ -573,17 +578,31 @@ impl MvMemory {
         }
     }
 
-    /// Records an incarnation's reads and writes, replacing the previous incarnation's. The
-    /// buffers are taken: `reads` comes back empty with the previous incarnation's capacity,
-    /// `writes` comes back empty. Returns whether it wrote a location the previous incarnation
-    /// did not (readers above must then be validated again).
+    /// [`Self::record_tracked`] of an untracked incarnation.
+    #[cfg(test)]
     pub fn record(
         &self,
         txn: TxIdx,
         reads: &mut Vec<Read>,
         writes: &mut Vec<(Location, Written)>,
     ) -> bool {
+        self.record_tracked(txn, reads, writes, false)
+    }
+
+    /// Records an incarnation's reads and writes, replacing the previous incarnation's, and
+    /// whether it was `tracked` (see [`super::slot_taint`]). The buffers are taken: `reads`
+    /// comes back empty with the previous incarnation's capacity, `writes` comes back empty.
+    /// Returns whether it wrote a location the previous incarnation did not (readers above
+    /// must then be validated again).
+    pub fn record_tracked(
+        &self,
+        txn: TxIdx,
+        reads: &mut Vec<Read>,
+        writes: &mut Vec<(Location, Written)>,
+        tracked: bool,
+    ) -> bool {
         let mut record = lock(&self.records[txn]);
+        record.tracked = tracked;
         // The beneficiary's fee goes to its column, set before the tables change and cleared
         // after them: a reader walking the tables, then the column, always finds this
         // transaction's contribution (or its estimate) in one of the two.
@@ -649,7 +668,8 @@ impl MvMemory {
 
     /// Marks an aborted incarnation's writes as estimates of the next incarnation's.
     pub fn convert_writes_to_estimates(&self, txn: TxIdx) {
-        let record = lock(&self.records[txn]);
+        let mut record = lock(&self.records[txn]);
+        record.aborted = true;
         self.fees.estimate(txn);
         for location in &record.writes {
             self.find_slot(*location, |slot| {
