@@ -466,6 +466,29 @@ mod tests {
             self.taint.after(1, step, &self.stack);
         }
 
+        /// PUSH key, SLOAD.
+        fn load(&mut self, key: u64) {
+            self.push(key);
+            self.exec(opcode::SLOAD);
+        }
+
+        /// PUSH key, SSTORE (of the word below).
+        fn store(&mut self, key: u64) {
+            self.push(key);
+            self.exec(opcode::SSTORE);
+        }
+
+        fn swap1(&mut self) {
+            self.op(opcode::SWAP1, |s| {
+                let n = s.len();
+                s.swap(n - 1, n - 2)
+            });
+        }
+
+        fn dup(&mut self, n: usize) {
+            self.op(opcode::DUP1 + n as u8 - 1, |s| s.push(s[s.len() - n]));
+        }
+
         fn exec(&mut self, op: u8) {
             let mut storage = self.storage.clone();
             self.op(op, |s| {
@@ -511,21 +534,16 @@ mod tests {
     fn a_debit_checked_against_the_amount_admits_every_balance_that_covers_it() {
         // balance[1] = 100; require(balance >= 30); balance -= 30
         let mut m = Model::new(&[(1, 100)]);
-        m.push(1);
-        m.exec(opcode::SLOAD);
+        m.load(1);
         m.push(30);
-        m.op(opcode::DUP2, |s| s.push(s[s.len() - 2]));
+        m.dup(2);
         m.exec(opcode::LT); // balance < 30: false
         m.push(0);
         m.exec(opcode::JUMPI); // destination 0 (modelled as data), the comparison's result
         m.push(30);
-        m.op(opcode::SWAP1, |s| {
-            let n = s.len();
-            s.swap(n - 1, n - 2)
-        });
+        m.swap1();
         m.exec(opcode::SUB); // balance - 30
-        m.push(1);
-        m.exec(opcode::SSTORE);
+        m.store(1);
         assert_eq!(m.storage, [(U256::from(1), U256::from(70))]);
         // At least 30 (the check), never 30 exactly (the slot would become zero: other gas).
         let relaxed = m.relaxed();
@@ -537,29 +555,17 @@ mod tests {
 
     #[test]
     fn a_credit_admits_every_balance_it_does_not_overflow_and_zero_is_apart() {
-        let mut m = Model::new(&[(2, 5)]);
-        m.push(2);
-        m.exec(opcode::SLOAD);
-        m.push(40);
-        m.exec(opcode::ADD);
-        m.push(2);
-        m.exec(opcode::SSTORE);
-        let r = m.taint.relaxed().next().unwrap();
-        assert_eq!(
-            r.low,
-            U256::from(1),
-            "a zero start costs a different SSTORE"
-        );
-        assert_eq!(r.high, U256::MAX - U256::from(40));
-        // From zero the range is zero alone.
-        let mut m = Model::new(&[(2, 0)]);
-        m.push(2);
-        m.exec(opcode::SLOAD);
-        m.push(40);
-        m.exec(opcode::ADD);
-        m.push(2);
-        m.exec(opcode::SSTORE);
-        assert_eq!(m.relaxed(), [(2, 0, 0)]);
+        // A zero start costs a different SSTORE: from zero the range is zero alone.
+        let not_zero = (U256::from(1), U256::MAX - U256::from(40));
+        for (start, range) in [(5, not_zero), (0, (U256::ZERO, U256::ZERO))] {
+            let mut m = Model::new(&[(2, start)]);
+            m.load(2);
+            m.push(40);
+            m.exec(opcode::ADD);
+            m.store(2);
+            let r = m.taint.relaxed().next().unwrap();
+            assert_eq!((r.low, r.high), range, "from {start}");
+        }
     }
 
     #[test]
@@ -571,16 +577,11 @@ mod tests {
             (opcode::EQ, false),
         ] {
             let mut m = Model::new(&[(1, 9), (2, 4)]);
-            m.push(2);
-            m.exec(opcode::SLOAD);
-            m.push(1);
-            m.exec(opcode::SLOAD);
+            m.load(2);
+            m.load(1);
             if op != opcode::POP {
                 m.push(3);
-                m.op(opcode::SWAP1, |s| {
-                    let n = s.len();
-                    s.swap(n - 1, n - 2)
-                });
+                m.swap1();
             }
             m.exec(op);
             let keys: Vec<u64> = m.relaxed().iter().map(|r| r.0).collect();
@@ -593,28 +594,22 @@ mod tests {
     fn a_store_of_a_constant_or_into_another_slot_escapes() {
         // slot 1 = slot 1 + 1 stored into slot 2.
         let mut m = Model::new(&[(1, 9)]);
-        m.push(1);
-        m.exec(opcode::SLOAD);
+        m.load(1);
         m.push(1);
         m.exec(opcode::ADD);
-        m.push(2);
-        m.exec(opcode::SSTORE);
+        m.store(2);
         assert!(m.relaxed().is_empty());
         // slot 1 loaded, then overwritten with a constant.
         let mut m = Model::new(&[(1, 9)]);
-        m.push(1);
-        m.exec(opcode::SLOAD);
+        m.load(1);
         m.push(5);
-        m.push(1);
-        m.exec(opcode::SSTORE);
+        m.store(1);
         assert!(m.relaxed().is_empty());
         // A slot stored before it is loaded is never a source.
         let mut m = Model::new(&[(1, 9)]);
         m.push(5);
-        m.push(1);
-        m.exec(opcode::SSTORE);
-        m.push(1);
-        m.exec(opcode::SLOAD);
+        m.store(1);
+        m.load(1);
         assert!(m.relaxed().is_empty());
     }
 
@@ -639,8 +634,7 @@ mod tests {
             if op != opcode::ISZERO && loaded_on_top {
                 m.push(c);
             }
-            m.push(1);
-            m.exec(opcode::SLOAD);
+            m.load(1);
             if op != opcode::ISZERO && !loaded_on_top {
                 m.push(c);
             }
@@ -657,8 +651,7 @@ mod tests {
     fn a_jump_on_a_loaded_value_keeps_it_zero_or_not() {
         for (start, range) in [(50, (1, u64::MAX)), (0, (0, 0))] {
             let mut m = Model::new(&[(1, start)]);
-            m.push(1);
-            m.exec(opcode::SLOAD);
+            m.load(1);
             m.push(0); // the destination
             m.exec(opcode::JUMPI);
             assert_eq!(m.relaxed(), [(1, range.0, range.1)], "from {start}");
@@ -669,24 +662,20 @@ mod tests {
     fn comparisons_pin_the_side_of_each_bound() {
         // 50 loaded; 50 > 10 true, 50 < 80 true, 50 == 60 false, iszero false.
         let mut m = Model::new(&[(1, 50)]);
-        m.push(1);
-        m.exec(opcode::SLOAD);
+        m.load(1);
         for (c, op) in [(10, opcode::GT), (80, opcode::LT), (60, opcode::EQ)] {
-            m.op(opcode::DUP1, |s| s.push(*s.last().unwrap()));
+            m.dup(1);
             m.push(c);
-            m.op(opcode::SWAP1, |s| {
-                let n = s.len();
-                s.swap(n - 1, n - 2)
-            });
+            m.swap1();
             m.exec(op);
             m.exec(opcode::POP);
         }
-        m.op(opcode::DUP1, |s| s.push(*s.last().unwrap()));
+        m.dup(1);
         m.exec(opcode::ISZERO);
         assert_eq!(m.relaxed(), [(1, 11, 59)]);
         // The same word compared with itself changes nothing.
-        m.op(opcode::DUP1, |s| s.push(*s.last().unwrap()));
-        m.op(opcode::DUP1, |s| s.push(*s.last().unwrap()));
+        m.dup(1);
+        m.dup(1);
         m.exec(opcode::EQ);
         assert_eq!(m.relaxed(), [(1, 11, 59)]);
     }
