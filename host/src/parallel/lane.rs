@@ -11,7 +11,6 @@ use super::mv_memory::MvMemory;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
 use super::sender_chains::previous_from_sender;
-use super::slot_hooks::tracking_table;
 use crate::bloom::BloomMemo;
 use crate::exec::transfer::TransferRules;
 use crate::offload::evm_ops::{block_table, enter_lane};
@@ -313,11 +312,11 @@ fn run_incarnation<B: DatabaseRef>(
     }
     evm.ctx.set_tx(tx.clone());
     if track {
-        *evm.instruction.instruction_table_mut() = tracking_table();
+        *evm.instruction.instruction_table_mut() = evm.ctx.db().table(true);
     }
     let result = DeferredFeeHandler::default().run(evm);
     if track {
-        *evm.instruction.instruction_table_mut() = evm.ctx.db().untracked_table();
+        *evm.instruction.instruction_table_mut() = evm.ctx.db().table(false);
     }
     let mut state: EvmState = evm.finalize();
     let result = match result {

@@ -7,7 +7,7 @@ use super::lane_codes::LaneCodes;
 use super::lane_originals::LaneOriginals;
 use super::location::{Location, Observed, Read, TxIdx};
 use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
-use super::slot_hooks::{LaneInstruction, LaneTable};
+use super::slot_hooks::{tracking_table, LaneInstruction, LaneTable};
 use super::slot_taint::SlotTaint;
 use crate::exec::transfer::{Candidate, Transferred};
 use crate::output::AccountState;
@@ -78,6 +78,8 @@ pub struct LaneDb<'a, B: DatabaseRef> {
     anchors: Vec<(Address, U256)>,
     /// The lane's own instructions, which the tracking table runs.
     untracked: Box<LaneTable<'a, B>>,
+    /// The tracking table (built once per lane).
+    tracking: Box<LaneTable<'a, B>>,
 }
 
 impl<'a, B: DatabaseRef> LaneDb<'a, B> {
@@ -97,6 +99,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             relaxed_slots: Vec::new(),
             anchors: Vec::new(),
             untracked: Box::new(untracked),
+            tracking: Box::new(tracking_table()),
         }
     }
 
@@ -217,9 +220,12 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         self.untracked[op as usize]
     }
 
-    /// The lane's own instruction table.
-    pub fn untracked_table(&self) -> LaneTable<'a, B> {
-        *self.untracked
+    /// The instruction table of a `tracked` incarnation, or the lane's own.
+    pub fn table(&self, tracked: bool) -> LaneTable<'a, B> {
+        match tracked {
+            true => *self.tracking,
+            false => *self.untracked,
+        }
     }
 
     /// Whether a read of the slot failed validation in this block (see [`super::hot_slots`]).
