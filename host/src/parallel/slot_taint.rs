@@ -238,6 +238,22 @@ impl SlotTaint {
         let info = OPCODE_INFO[op as usize];
         let inputs = info.map_or(0, |i| i.inputs() as usize).min(len);
         let taint = |this: &Self, n| this.taint(depth, stack, n);
+        // Only the two top words are ever used in a kept way (a value sent, a topic, a third
+        // operand deeper down escapes).
+        if (2..inputs).any(|n| taint(self, n) > 0) {
+            for n in 0..inputs {
+                let t = taint(self, n);
+                self.escape(t);
+            }
+            if op == opcode::SSTORE {
+                self.store_untainted(address, top(0).unwrap_or_default());
+            }
+            return Step::Consume {
+                len,
+                inputs,
+                taint: 0,
+            };
+        }
         let (a, b) = (taint(self, 0), taint(self, 1));
         let (x, y) = (top(0).unwrap_or_default(), top(1).unwrap_or_default());
         let mut out = 0;
@@ -510,6 +526,9 @@ mod tests {
                             opcode::GT => s.push(U256::from(a > b)),
                             opcode::EQ => s.push(U256::from(a == b)),
                             opcode::MSTORE | opcode::JUMPI => {}
+                            opcode::LOG1 => {
+                                s.pop();
+                            }
                             opcode::SSTORE => match storage.iter_mut().find(|(k, _)| *k == a) {
                                 Some(entry) => entry.1 = b,
                                 None => storage.push((a, b)),
@@ -588,6 +607,17 @@ mod tests {
             let expected: &[u64] = if escapes { &[2] } else { &[2, 1] };
             assert_eq!(keys, expected, "opcode {op:#x}");
         }
+    }
+
+    #[test]
+    fn a_value_deeper_than_two_words_escapes() {
+        // LOG1(offset, size, topic) with the loaded value as the topic.
+        let mut m = Model::new(&[(1, 9)]);
+        m.load(1);
+        m.push(32);
+        m.push(0);
+        m.exec(opcode::LOG1);
+        assert!(m.relaxed().is_empty());
     }
 
     #[test]
