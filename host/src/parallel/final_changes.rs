@@ -94,36 +94,22 @@ fn final_slot(
     base: &dyn BaseState,
     upto: TxIdx,
 ) -> Result<(U256, bool), String> {
-    let mut deltas = 0;
-    let mut start = None;
-    for (_, entry) in slot.entries.below(upto).rev() {
-        match entry {
-            Entry::Data(Written::Storage(value)) => {
-                start = Some(*value);
-                break;
-            }
-            Entry::Data(Written::StorageDelta(_)) => deltas += 1,
-            _ => return Err("a storage location holds no storage value".into()),
-        }
-    }
+    let (start, deltas) = slot
+        .storage_chain(upto, None)
+        .map_err(|_| "a storage location holds no storage value".to_string())?;
     let mut value = match (start, slot.original) {
         (Some(value), _) => value,
         (None, Original::Storage(value)) => value,
         (None, _) => base.base_storage(address, key)?,
     };
-    if deltas == 0 {
-        return Ok((value, false));
-    }
-    for (_, entry) in slot.entries.below(upto).rev().take(deltas).rev() {
-        if let Entry::Data(Written::StorageDelta(delta)) = entry {
-            // Validated, the delta's writer started inside its range: this cannot fail.
-            match delta.apply(value) {
-                Some(next) => value = next,
-                None => mv.note_inexact(),
-            }
+    for delta in slot.last_deltas(upto, deltas) {
+        // Validated, the delta's writer started inside its range: this cannot fail.
+        match delta.apply(value) {
+            Some(next) => value = next,
+            None => mv.note_inexact(),
         }
     }
-    Ok((value, true))
+    Ok((value, deltas > 0))
 }
 
 /// Parts dealt by account into buckets: bucket `b` holds the accounts one worker combines.

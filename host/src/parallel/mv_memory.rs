@@ -63,6 +63,44 @@ impl Slot {
         }
     }
 
+    /// A storage slot's chain below `txn`: its latest whole value (zero past the wipe at
+    /// `reset`; `None` when there is neither: the value before the block), and how many lazy
+    /// deltas follow it. `Err` with the transaction of an estimate on the way.
+    pub(super) fn storage_chain(
+        &self,
+        txn: TxIdx,
+        reset: Option<TxIdx>,
+    ) -> Result<(Option<U256>, usize), TxIdx> {
+        let mut deltas = 0;
+        for (idx, entry) in self.entries.below(txn).rev() {
+            if reset.is_some_and(|r| *idx < r) {
+                return Ok((Some(U256::ZERO), deltas));
+            }
+            match entry {
+                Entry::Estimate => return Err(*idx),
+                Entry::Data(Written::Storage(value)) => return Ok((Some(*value), deltas)),
+                _ => deltas += 1,
+            }
+        }
+        Ok((reset.map(|_| U256::ZERO), deltas))
+    }
+
+    /// The last `count` lazy deltas below `txn`, in order (see [`Self::storage_chain`]).
+    pub(super) fn last_deltas(
+        &self,
+        txn: TxIdx,
+        count: usize,
+    ) -> impl Iterator<Item = &super::delta::Delta> {
+        let entries = (count > 0).then(|| self.entries.below(txn).rev().take(count).rev());
+        entries
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, entry)| match entry {
+                Entry::Data(Written::StorageDelta(delta)) => Some(delta),
+                _ => None,
+            })
+    }
+
     /// The account before the block, read from `base` the first time.
     fn original_account(
         &mut self,
@@ -454,28 +492,14 @@ impl MvMemory {
             Err(blocked) => return (Resolved::Blocked(blocked), 0),
         };
         self.with_slot(Location::Storage(address, slot), |versions| {
-            // The latest whole value below `txn` (zero past a wipe), then the deltas after it.
-            let mut deltas = 0;
-            let mut start = None;
-            for (idx, entry) in versions.entries.below(txn).rev() {
-                if reset.is_some_and(|r| *idx < r) {
-                    start = Some(U256::ZERO);
-                    break;
-                }
-                match entry {
-                    Entry::Estimate => return (Resolved::Blocked(Blocked(*idx)), 0),
-                    Entry::Data(Written::Storage(value)) => {
-                        start = Some(*value);
-                        break;
-                    }
-                    _ => deltas += 1,
-                }
-            }
-            let mut value = match (start, reset, versions.original) {
-                (Some(value), ..) => value,
-                (None, Some(_), _) => U256::ZERO,
-                (None, None, Original::Storage(value)) => value,
-                (None, None, _) => match base.base_storage(address, slot) {
+            let (start, deltas) = match versions.storage_chain(txn, reset) {
+                Ok(chain) => chain,
+                Err(idx) => return (Resolved::Blocked(Blocked(idx)), 0),
+            };
+            let mut value = match (start, versions.original) {
+                (Some(value), _) => value,
+                (None, Original::Storage(value)) => value,
+                (None, _) => match base.base_storage(address, slot) {
                     Ok(value) => {
                         versions.original = Original::Storage(value);
                         value
@@ -485,13 +509,8 @@ impl MvMemory {
             };
             // A speculative value may fall outside a delta's range: the writer's validation
             // then fails, and so does this reader's after it.
-            if deltas > 0 {
-                let later = versions.entries.below(txn).rev().take(deltas).rev();
-                for (_, entry) in later {
-                    if let Entry::Data(Written::StorageDelta(delta)) = entry {
-                        value = delta.apply(value).unwrap_or(value);
-                    }
-                }
+            for delta in versions.last_deltas(txn, deltas) {
+                value = delta.apply(value).unwrap_or(value);
             }
             (Resolved::Value(value), deltas)
         })
