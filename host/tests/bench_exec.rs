@@ -1,6 +1,6 @@
 //! `fpevm bench exec --json` on small synthetic blocks: one JSON object per workload and thread
-//! count with the fields the issue names and the page faults of each side, and a clean
-//! `N passed, 0 failed`.
+//! count with the fields the issue names, the machine's ceiling and the page faults of each
+//! side, and a clean `N passed, 0 failed`.
 
 #[path = "common/run_cli.rs"]
 mod run_cli;
@@ -36,6 +36,11 @@ fn bench_exec_reports_each_side_and_its_page_faults() {
         assert!(revm > 0.0 && fpevm > 0.0, "{o}");
         let speedup = o["speedup"].as_f64().expect("speedup");
         assert!((speedup - revm / fpevm).abs() < 1e-9, "{o}");
+        let ceiling = o["ceiling"].as_f64().expect("ceiling");
+        match o["threads"].as_u64() {
+            Some(1) => assert_eq!(ceiling, 1.0, "{o}"),
+            _ => assert!(ceiling.is_finite() && ceiling > 0.0, "{o}"),
+        }
         assert!(o["revm_page_faults"].is_u64(), "{o}");
         assert!(o["fpevm_page_faults"].is_u64(), "{o}");
         assert!(!o["strategy"].as_str().expect("strategy").is_empty(), "{o}");

@@ -1,12 +1,8 @@
-//! A lane's own copies of the code it runs.
-//!
-//! revm clones an account's code when it loads the account and drops the clone when the
-//! transaction ends. Shared by both lanes, the code's reference count would pass its cache line
-//! from core to core on every transaction of a hot contract (a token, a pool) and on every
-//! sender, whose empty code is one process-wide value. Each lane therefore clones copies with a
-//! reference count of its own: the same bytes and jump table, made once per code and block.
+//! A lane's own copies of the code it runs (see [`crate::state::own_code`]), made once per code
+//! and block.
 
 use crate::output::AccountState;
+use crate::state::{own_code, with_own_empty_code};
 use revm::bytecode::Bytecode;
 use revm::primitives::{B256Map, B256, KECCAK_EMPTY};
 use revm::state::AccountInfo;
@@ -21,7 +17,7 @@ impl Default for LaneCodes {
     fn default() -> Self {
         Self {
             copies: B256Map::default(),
-            empty: own_copy(&Bytecode::default()),
+            empty: own_code(&Bytecode::default()),
         }
     }
 }
@@ -39,7 +35,7 @@ impl LaneCodes {
         if let Some(code) = self.copies.get(&hash) {
             return Ok(code.clone());
         }
-        let code = own_copy(&fetch()?);
+        let code = own_code(&fetch()?);
         self.copies.insert(hash, code.clone());
         Ok(code)
     }
@@ -48,26 +44,7 @@ impl LaneCodes {
     /// An empty account keeps the process-wide empty code: revm recognizes that one and skips
     /// copying the account's original value.
     pub fn info(&self, account: AccountState) -> AccountInfo {
-        let empty = account.balance.is_zero() && account.nonce == 0;
-        let mut info = account.to_info();
-        if info.code.is_some() && !empty {
-            info.code = Some(self.empty.clone());
-        }
-        info
-    }
-}
-
-/// `code` with a reference count of its own (EIP-7702 delegations, tiny and rarely hot, are
-/// shared).
-fn own_copy(code: &Bytecode) -> Bytecode {
-    match code.legacy_jump_table() {
-        // SAFETY: these are the parts of an analyzed legacy code, unchanged: its padded bytes,
-        // its original length and the jump table made for it, which is what `new_analyzed`
-        // requires.
-        Some(table) => unsafe {
-            Bytecode::new_analyzed(code.bytecode().clone(), code.len(), table.clone())
-        },
-        None => code.clone(),
+        with_own_empty_code(account.to_info(), &self.empty)
     }
 }
 

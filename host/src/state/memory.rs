@@ -92,6 +92,16 @@ impl InMemoryState {
         self.accounts.insert(address, MemAccount { info, storage });
     }
 
+    /// A copy whose codes have reference counts of their own (a clone shares them): what each
+    /// of several threads running the same block needs, with [`super::OwnEmptyCode`].
+    pub fn own_copy(&self) -> Self {
+        let mut copy = self.clone();
+        for code in copy.codes.values_mut() {
+            *code = super::own_code(code);
+        }
+        copy
+    }
+
     /// Registers code under its hash.
     pub fn insert_code(&mut self, code_hash: B256, code: Bytecode) {
         self.codes.insert(code_hash, code);

@@ -5,6 +5,7 @@ mod db_error;
 mod kept_tables;
 mod memory;
 mod overlay;
+mod own_code;
 
 pub use canonical::{
     address_order_key, canonical_account, canonical_change, canonical_with_changed_slots,
@@ -14,3 +15,4 @@ pub use canonical::{
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
 pub use overlay::BlockState;
+pub use own_code::{own_code, with_own_empty_code, OwnEmptyCode};
