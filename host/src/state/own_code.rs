@@ -28,6 +28,7 @@ pub fn own_code(code: &Bytecode) -> Bytecode {
 /// The account as revm should load it on a thread whose empty code is `empty`: an account
 /// without code carries `empty`. An empty account keeps the process-wide empty code: revm
 /// recognizes that one and skips copying the account's original value.
+#[inline]
 pub fn with_own_empty_code(mut info: AccountInfo, empty: &Bytecode) -> AccountInfo {
     let unused = info.balance.is_zero() && info.nonce == 0;
     if info.code_hash == KECCAK_EMPTY && !unused {
