@@ -38,6 +38,9 @@ pub struct Scheduler {
     /// Tasks in flight, counted by the lane that holds them (a task never changes lanes), so
     /// that counting costs a lane no cache line the other lanes write.
     active_tasks: Box<[Padded<AtomicUsize>]>,
+    /// Per lane: a transaction its last execution woke, plus one (0: none), which the lane
+    /// executes next. Counted as a task in flight from the moment it is handed over.
+    handoffs: Box<[Padded<AtomicUsize>]>,
     done: Padded<AtomicBool>,
     status: Vec<Padded<TxStatus>>,
 }
@@ -63,6 +66,9 @@ impl Scheduler {
             validation_idx: Padded(AtomicUsize::new(0)),
             decrease_cnt: Padded(AtomicUsize::new(0)),
             active_tasks: (0..lanes.max(1))
+                .map(|_| Padded(AtomicUsize::new(0)))
+                .collect(),
+            handoffs: (0..lanes.max(1))
                 .map(|_| Padded(AtomicUsize::new(0)))
                 .collect(),
             done: Padded(AtomicBool::new(false)),
@@ -100,6 +106,11 @@ impl Scheduler {
     fn decrease_validation_idx(&self, target: TxIdx) {
         self.validation_idx.fetch_min(target, SeqCst);
         self.decrease_cnt.fetch_add(1, SeqCst);
+    }
+
+    /// The handoff slot of `lane` (shared like its task count).
+    fn handoff(&self, lane: usize) -> &AtomicUsize {
+        &self.handoffs[lane % self.handoffs.len()].0
     }
 
     /// The task count of `lane`.
@@ -181,9 +192,17 @@ impl Scheduler {
         None
     }
 
-    /// The next task for `lane`: validation first when it lags execution and its next
-    /// transaction is ready to be validated.
+    /// The next task for `lane`: the transaction its last execution woke, if any; else
+    /// validation first when it lags execution and its next transaction is ready to be
+    /// validated.
     pub fn next_task(&self, lane: usize) -> Option<Task> {
+        if let Some(woken) = self.handoff(lane).swap(0, SeqCst).checked_sub(1) {
+            // Counted in flight when handed over; another lane may have claimed it since.
+            match self.try_incarnate(woken) {
+                Some(task) => return Some(task),
+                None => self.active(lane).fetch_sub(1, SeqCst),
+            };
+        }
         let validation = self.validation_idx.load(SeqCst);
         if validation < self.execution_idx.load(SeqCst) && self.validatable(validation) {
             self.next_version_to_validate(validation, lane)
@@ -221,11 +240,30 @@ impl Scheduler {
     ) -> Option<Task> {
         *lock(&self.status[txn].status) = (incarnation, Status::Executed);
         let dependents = std::mem::take(&mut *lock(&self.status[txn].dependents));
-        if let Some(min) = dependents.iter().copied().min() {
-            for dependent in dependents {
+        if let Some(first) = dependents.iter().copied().min() {
+            for &dependent in &dependents {
                 self.set_ready(dependent);
             }
-            self.decrease_execution_idx(min);
+            // This lane runs the first dependent itself: the execution index stays where it
+            // is, so lanes do not claim their way up again over every transaction since (in a
+            // block where every other transaction waits for the one two before it, that
+            // rescan made two lanes three times slower than one). The index goes back for the
+            // others, or for the first too if the lane's slot is taken (lanes sharing counts).
+            self.active(lane).fetch_add(1, SeqCst);
+            let handed = self
+                .handoff(lane)
+                .compare_exchange(0, first + 1, SeqCst, SeqCst);
+            let others = dependents.iter().copied().filter(|d| *d != first).min();
+            let back = match handed {
+                Ok(_) => others,
+                Err(_) => {
+                    self.active(lane).fetch_sub(1, SeqCst);
+                    Some(first)
+                }
+            };
+            if let Some(back) = back {
+                self.decrease_execution_idx(back);
+            }
         }
         let validation = self.validation_idx.load(SeqCst);
         if validation > txn {
@@ -325,6 +363,40 @@ mod tests {
             Some(Task::Validate(1, 0))
         );
         assert_eq!(scheduler.finish_validation(1, false, 0), None);
+        assert_eq!(scheduler.next_task(0), None);
+        assert!(scheduler.done());
+    }
+
+    #[test]
+    fn the_lane_that_wakes_a_dependent_runs_it_and_the_index_stays() {
+        let scheduler = Scheduler::new(4, 2);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
+        assert_eq!(scheduler.next_task(1), Some(Task::Execute(1, 0)));
+        // 1 must wait for 0; lane 1 goes on with 2 and 3.
+        assert!(scheduler.add_dependency(1, 0, 1));
+        assert_eq!(scheduler.next_task(1), Some(Task::Execute(2, 0)));
+        assert_eq!(scheduler.finish_execution(2, 0, true, 1), None);
+        assert_eq!(scheduler.next_task(1), Some(Task::Execute(3, 0)));
+        assert_eq!(scheduler.finish_execution(3, 0, true, 1), None);
+        assert_eq!(
+            scheduler.finish_execution(0, 0, true, 0),
+            Some(Task::Validate(0, 0))
+        );
+        // The index stayed past the block: lane 1 finds nothing to claim, and the block is not
+        // done while 1 sits in lane 0's hands.
+        assert_eq!(scheduler.next_task(1), None);
+        assert!(!scheduler.done());
+        assert_eq!(scheduler.finish_validation(0, false, 0), None);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(1, 1)));
+        assert_eq!(
+            scheduler.finish_execution(1, 1, true, 0),
+            Some(Task::Validate(1, 1))
+        );
+        assert_eq!(scheduler.finish_validation(1, false, 0), None);
+        assert_eq!(scheduler.next_task(0), Some(Task::Validate(2, 0)));
+        assert_eq!(scheduler.finish_validation(2, false, 0), None);
+        assert_eq!(scheduler.next_task(1), Some(Task::Validate(3, 0)));
+        assert_eq!(scheduler.finish_validation(3, false, 1), None);
         assert_eq!(scheduler.next_task(0), None);
         assert!(scheduler.done());
     }
