@@ -87,7 +87,7 @@ struct BenchLine {
     speedup: f64,
     /// What a perfect split of the block over the lanes' cores could reach on this machine:
     /// `k = min(threads, cores)` threads each run plain revm with receipts on their own copy
-    /// of the block (no shared allocation), first one alone, then all at once; the ceiling is
+    /// of the block (no reference count shared), first one alone, then all at once; the ceiling is
     /// `k` x the lone run's time / the time of the runs at once. What the cores share (caches,
     /// memory, the hypervisor) keeps it below `k`.
     ceiling: f64,

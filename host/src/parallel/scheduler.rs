@@ -245,10 +245,10 @@ impl Scheduler {
                 self.set_ready(dependent);
             }
             // This lane runs the first dependent itself: the execution index stays where it
-            // is, so lanes do not claim their way up again over every transaction since (in a
-            // block where every other transaction waits for the one two before it, that
-            // rescan made two lanes three times slower than one). The index goes back for the
-            // others, or for the first too if the lane's slot is taken (lanes sharing counts).
+            // is, so lanes do not claim their way up again over every transaction since (where
+            // transfers into one address wait for each other, that rescan came at every link).
+            // The index goes back for the others, or for the first too if the lane's slot is
+            // taken (lanes sharing counts).
             self.active(lane).fetch_add(1, SeqCst);
             let handed = self
                 .handoff(lane)

@@ -46,6 +46,7 @@ pub struct OwnEmptyCode<'a, DB> {
 }
 
 impl<'a, DB> OwnEmptyCode<'a, DB> {
+    /// `db` read with an empty code of this reader's own.
     pub fn new(db: &'a DB) -> Self {
         Self {
             db,
