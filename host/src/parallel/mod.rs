@@ -47,7 +47,7 @@ use crate::options::{ExecMode, ExecOptions};
 use crate::output::{BlockOutput, InvalidTxReason};
 use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
 use hot_targets::HotTargets;
-use lane::{run_lane, Shared, TxExecution, TxFailure};
+use lane::{run_lane, Shared, Totals, TxExecution, TxFailure};
 use lane_db::Base;
 use lane_pool::{run_on_lanes, Standby};
 use mv_memory::MvMemory;
@@ -100,7 +100,11 @@ pub fn execute<DB: DatabaseRef + Sync>(
     drop(standby);
     run_on_lanes(lanes, |lane| run_lane(&shared, lane));
     let lanes_time = started.elapsed();
-    let (executions, aborts) = shared.totals();
+    let Totals {
+        executions,
+        aborts,
+        waits,
+    } = shared.totals();
     let ranged = shared.ranged();
     // After a halt, only the prefix whose executions are final is kept; the rest of the block
     // runs sequentially on top of it.
@@ -114,7 +118,8 @@ pub fn execute<DB: DatabaseRef + Sync>(
         mv.recycle();
         // A short prefix is not worth stitching: the plain sequential path is faster.
         let reason = format!(
-            "dependencies made parallel lanes lose ({aborts} of {executions} executions wasted)"
+            "dependencies made parallel lanes lose ({aborts} of {executions} executions wasted, \
+             {waits} waited for a conflicting contract)"
         );
         return sequential(spec, block_env, txs, db, options, reason);
     }
@@ -173,10 +178,10 @@ pub fn execute<DB: DatabaseRef + Sync>(
     let reason = if upto < txs.len() {
         format!(
             "{lanes} lanes up to transaction {upto}, then sequential: dependencies made lanes lose \
-             ({aborts} of {executions} executions wasted)"
+             ({aborts} of {executions} executions wasted, {waits} waited for a conflicting contract)"
         )
     } else {
-        format!("{lanes} lanes; {executions} executions, {aborts} aborted or waited")
+        format!("{lanes} lanes; {executions} executions, {aborts} aborted, {waits} waited for a contract")
     };
     let reason = match ranged {
         0 => reason,

@@ -124,3 +124,33 @@ fn parallel_equals_sequential_on_every_workload() {
         }
     }
 }
+
+#[test]
+fn deposits_that_wait_in_line_for_the_token_run_sequentially() {
+    // Every other transfer goes into one address: once two of them conflict, calls into the
+    // token wait for the one before, and the dependency monitor hands the block to the
+    // sequential path. Whether and when the first conflict comes depends on the lanes' timing.
+    let w = generate(WorkloadKind::Deposits, 400, 5);
+    let run = |threads| {
+        let options = ExecOptions {
+            threads,
+            min_parallel_txs: 0,
+            ..Default::default()
+        };
+        execute_block(w.spec, &w.block_env, &w.txs, &w.state, &options).unwrap()
+    };
+    let seq = run(1);
+    let mut fell_back = false;
+    for _ in 0..100 {
+        let par = run(2);
+        assert_eq!(par.first_difference(&seq), None, "{}", par.report.reason);
+        fell_back = par
+            .report
+            .reason
+            .contains("waited for a conflicting contract");
+        if fell_back {
+            break;
+        }
+    }
+    assert!(fell_back, "no run waited in line long enough to fall back");
+}
