@@ -106,6 +106,12 @@ pub fn execute<DB: DatabaseRef + Sync>(
         waits,
     } = shared.totals();
     let ranged = shared.ranged();
+    let lost = || {
+        format!(
+            "dependencies made lanes lose ({aborts} of {executions} executions wasted, {waits} \
+             waited for a conflicting contract)"
+        )
+    };
     // After a halt, only the prefix whose executions are final is kept; the rest of the block
     // runs sequentially on top of it.
     let halted = shared.halted_for_dependencies.load(Ordering::Relaxed);
@@ -117,11 +123,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     if upto < txs.len() / 4 {
         mv.recycle();
         // A short prefix is not worth stitching: the plain sequential path is faster.
-        let reason = format!(
-            "dependencies made parallel lanes lose ({aborts} of {executions} executions wasted, \
-             {waits} waited for a conflicting contract)"
-        );
-        return sequential(spec, block_env, txs, db, options, reason);
+        return sequential(spec, block_env, txs, db, options, lost());
     }
 
     // The results are taken beside the extraction of the state changes. The extraction
@@ -177,8 +179,8 @@ pub fn execute<DB: DatabaseRef + Sync>(
     tracing::debug!(?setup, ?lanes_time, ?t_final, total = ?started.elapsed(), "parallel block");
     let reason = if upto < txs.len() {
         format!(
-            "{lanes} lanes up to transaction {upto}, then sequential: dependencies made lanes lose \
-             ({aborts} of {executions} executions wasted, {waits} waited for a conflicting contract)"
+            "{lanes} lanes up to transaction {upto}, then sequential: {}",
+            lost()
         )
     } else {
         format!("{lanes} lanes; {executions} executions, {aborts} aborted, {waits} waited for a contract")
