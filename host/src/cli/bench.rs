@@ -257,17 +257,22 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
     let mut tally = Tally::default();
     // (workload, threads, speedup, ceiling) of every line.
     let mut speedups: Vec<(String, usize, f64, f64)> = Vec::new();
+    // Runs at once for the ceiling: one per thread of the sweep, up to the cores (one run alone
+    // measures nothing, so none then).
+    let at_once = |threads: usize| match threads.min(available_cores()) {
+        0 | 1 => 0,
+        k => k,
+    };
     for subject in subjects(bench)? {
+        let most = sweep.iter().map(|&t| at_once(t)).max().unwrap_or(0);
+        let all_copies: Vec<OwnCopy> = (0..most).map(|_| OwnCopy::of(&subject)).collect();
         for &threads in &sweep {
             let options = ExecOptions {
                 threads,
                 extras: subject.extras.clone(),
                 ..base.clone()
             };
-            let copies: Vec<OwnCopy> = match threads.min(available_cores()) {
-                0 | 1 => Vec::new(),
-                k => (0..k).map(|_| OwnCopy::of(&subject)).collect(),
-            };
+            let copies = &all_copies[..at_once(threads)];
             let (mut revm_times, mut bare_times, mut fpevm_times) =
                 (Vec::new(), Vec::new(), Vec::new());
             let (mut alone_times, mut together_times) = (Vec::new(), Vec::new());
@@ -307,7 +312,7 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 if !copies.is_empty() {
                     let chain_id = options.chain_id;
                     alone_times.push(concurrent_revm(&subject, &copies[..1], chain_id)?);
-                    together_times.push(concurrent_revm(&subject, &copies, chain_id)?);
+                    together_times.push(concurrent_revm(&subject, copies, chain_id)?);
                 }
             }
             let ceiling = match copies.len() {
