@@ -15,4 +15,5 @@ pub use canonical::{
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
 pub use overlay::BlockState;
-pub use own_code::{own_code, with_own_empty_code, OwnEmptyCode};
+pub use own_code::OwnEmptyCode;
+pub(crate) use own_code::{own_code, with_own_empty_code};

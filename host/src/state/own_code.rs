@@ -13,7 +13,7 @@ use revm::state::AccountInfo;
 
 /// `code` with a reference count of its own (EIP-7702 delegations, tiny and rarely hot, are
 /// shared).
-pub fn own_code(code: &Bytecode) -> Bytecode {
+pub(crate) fn own_code(code: &Bytecode) -> Bytecode {
     match code.legacy_jump_table() {
         // SAFETY: these are the parts of an analyzed legacy code, unchanged: its padded bytes,
         // its original length and the jump table made for it, which is what `new_analyzed`
@@ -29,7 +29,7 @@ pub fn own_code(code: &Bytecode) -> Bytecode {
 /// without code carries `empty`. An empty account keeps the process-wide empty code: revm
 /// recognizes that one and skips copying the account's original value.
 #[inline]
-pub fn with_own_empty_code(mut info: AccountInfo, empty: &Bytecode) -> AccountInfo {
+pub(crate) fn with_own_empty_code(mut info: AccountInfo, empty: &Bytecode) -> AccountInfo {
     let unused = info.balance.is_zero() && info.nonce == 0;
     if info.code_hash == KECCAK_EMPTY && !unused {
         info.code = Some(empty.clone());
