@@ -238,6 +238,22 @@ impl SlotTaint {
         let info = OPCODE_INFO[op as usize];
         let inputs = info.map_or(0, |i| i.inputs() as usize).min(len);
         let taint = |this: &Self, n| this.taint(depth, stack, n);
+        // Moves use no value: a word keeps its taint wherever they take it (compiled code
+        // reaches a balance five or more words down with DUPn and SWAPn).
+        match op {
+            opcode::DUP1..=opcode::DUP16 => {
+                let n = (op - opcode::DUP1) as usize;
+                return Step::Dup {
+                    len,
+                    taint: taint(self, n),
+                };
+            }
+            opcode::SWAP1..=opcode::SWAP16 => {
+                let n = (op - opcode::SWAP1) as usize + 1;
+                return Step::Swap { len, n };
+            }
+            _ => {}
+        }
         // Only the two top words are ever used in a kept way (a value sent, a topic, a third
         // operand deeper down escapes).
         if (2..inputs).any(|n| taint(self, n) > 0) {
@@ -265,17 +281,6 @@ impl SlotTaint {
                     address,
                     hot,
                 };
-            }
-            opcode::DUP1..=opcode::DUP16 => {
-                let n = (op - opcode::DUP1) as usize;
-                return Step::Dup {
-                    len,
-                    taint: taint(self, n),
-                };
-            }
-            opcode::SWAP1..=opcode::SWAP16 => {
-                let n = (op - opcode::SWAP1) as usize + 1;
-                return Step::Swap { len, n };
             }
             opcode::POP => {}
             // They reach below their declared inputs: nothing is tracked through them.
@@ -494,10 +499,10 @@ mod tests {
             self.exec(opcode::SSTORE);
         }
 
-        fn swap1(&mut self) {
-            self.op(opcode::SWAP1, |s| {
-                let n = s.len();
-                s.swap(n - 1, n - 2)
+        fn swap(&mut self, n: usize) {
+            self.op(opcode::SWAP1 + n as u8 - 1, |s| {
+                let len = s.len();
+                s.swap(len - 1, len - 1 - n)
             });
         }
 
@@ -560,7 +565,7 @@ mod tests {
         m.push(0);
         m.exec(opcode::JUMPI); // destination 0 (modelled as data), the comparison's result
         m.push(30);
-        m.swap1();
+        m.swap(1);
         m.exec(opcode::SUB); // balance - 30
         m.store(1);
         assert_eq!(m.storage, [(U256::from(1), U256::from(70))]);
@@ -570,6 +575,27 @@ mod tests {
         assert_eq!((relaxed[0].0, relaxed[0].1), (1, 31));
         let high = m.taint.relaxed().next().unwrap().high;
         assert_eq!(high, U256::MAX, "a subtraction never wraps upwards");
+    }
+
+    #[test]
+    fn a_balance_moved_deep_in_the_stack_stays_tracked() {
+        // balance[3] = 50 under three other words: DUP4 brings it up, 10 is added, SWAP3 takes
+        // the sum down and back under the slot's key, where it is stored.
+        let mut m = Model::new(&[(3, 50)]);
+        m.load(3);
+        for word in [7, 8, 9] {
+            m.push(word);
+        }
+        m.dup(4);
+        m.push(10);
+        m.exec(opcode::ADD);
+        m.swap(3);
+        for _ in 0..3 {
+            m.exec(opcode::POP);
+        }
+        m.store(3);
+        assert_eq!(m.storage, [(U256::from(3), U256::from(60))]);
+        assert_eq!(m.relaxed()[..], [(3, 1, u64::MAX)]);
     }
 
     #[test]
@@ -600,7 +626,7 @@ mod tests {
             m.load(1);
             if op != opcode::POP {
                 m.push(3);
-                m.swap1();
+                m.swap(1);
             }
             m.exec(op);
             let keys: Vec<u64> = m.relaxed().iter().map(|r| r.0).collect();
@@ -696,7 +722,7 @@ mod tests {
         for (c, op) in [(10, opcode::GT), (80, opcode::LT), (60, opcode::EQ)] {
             m.dup(1);
             m.push(c);
-            m.swap1();
+            m.swap(1);
             m.exec(op);
             m.exec(opcode::POP);
         }
