@@ -69,7 +69,9 @@ impl HotSlots {
     /// Forgets every slot (for the next block).
     pub fn clear(&mut self) {
         self.bits.iter_mut().for_each(|w| *w.get_mut() = 0);
-        self.exact.iter_mut().for_each(|entry| drop(entry.take()));
+        self.exact.iter_mut().for_each(|entry| {
+            entry.take();
+        });
         *self.marked.get_mut() = 0;
     }
 }
