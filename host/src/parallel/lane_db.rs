@@ -332,15 +332,28 @@ impl<B: DatabaseRef> Database for LaneDb<'_, B> {
     }
 
     fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, LaneError> {
-        let (value, deltas) = self
-            .mv
-            .storage_and_deltas(address, index, self.txn, &self.base);
+        let location = Location::Storage(address, index);
+        // No transaction below began writing the slot or wiping its account (see
+        // `LowestWriters`): the value before the block, read without the memory's lock.
+        let (value, deltas) = match self.mv.unwritten_below(&location, self.txn) {
+            true => (
+                Resolved::Value(
+                    self.base
+                        .base_storage(address, index)
+                        .map_err(LaneError::Base)?,
+                ),
+                0,
+            ),
+            false => self
+                .mv
+                .storage_and_deltas(address, index, self.txn, &self.base),
+        };
         let value = resolved(value)?;
         if deltas >= MAX_DELTA_RUN {
             self.anchors.push((address, index));
         }
         self.reads.push(Read {
-            location: Location::Storage(address, index),
+            location,
             observed: Observed::Storage(value),
         });
         Ok(value)
