@@ -52,3 +52,34 @@ fn bench_exec_reports_each_side_and_its_page_faults() {
         );
     }
 }
+
+#[test]
+fn bench_exec_idles_before_each_run_when_asked() {
+    // Two runs of each side (revm with and without receipts, fpevm), each after 25 ms asleep:
+    // at least 6 x 25 ms (the ceiling's runs idle too, on a machine with two cores or more).
+    let started = std::time::Instant::now();
+    let (success, stdout, stderr) = fpevm(&[
+        "bench",
+        "exec",
+        "--workload",
+        "erc20",
+        "--txs",
+        "16",
+        "--runs",
+        "2",
+        "--threads",
+        "2",
+        "--idle-ms",
+        "25",
+        "--json",
+    ]);
+    let elapsed = started.elapsed();
+    assert!(success, "exit status: {stdout}{stderr}");
+    let (summary, objects) = json_lines(&stdout);
+    assert_eq!(summary, "1 passed, 0 failed", "{stderr}");
+    assert_eq!(objects.len(), 1);
+    assert!(
+        elapsed >= std::time::Duration::from_millis(150),
+        "{elapsed:?}"
+    );
+}

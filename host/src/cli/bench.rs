@@ -69,6 +69,10 @@ pub struct ExecBench {
     /// `steady_heap`).
     #[arg(long)]
     pub glibc_defaults: bool,
+    /// Milliseconds the machine idles before each measured run of either side, as a node's does
+    /// between blocks (default: runs back to back, as in a sync).
+    #[arg(long, default_value_t = 0)]
+    pub idle_ms: u64,
     #[command(flatten)]
     pub exec: ExecArgs,
 }
@@ -278,10 +282,12 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
             let (mut alone_times, mut together_times) = (Vec::new(), Vec::new());
             let (mut revm_faults, mut fpevm_faults) = (Vec::new(), Vec::new());
             let mut strategy = String::new();
+            let idle = || std::thread::sleep(Duration::from_millis(bench.idle_ms));
             // Interleaved runs: both sides see the same machine noise. Each side's time includes
             // freeing its output, so neither is charged for the other's.
             for _ in 0..bench.runs.max(1) {
                 for (receipts, times) in [(true, &mut revm_times), (false, &mut bare_times)] {
+                    idle();
                     let (faults, started) = (page_faults(), Instant::now());
                     revm_sequential(
                         subject.spec,
@@ -296,6 +302,7 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                         revm_faults.push(page_faults().saturating_sub(faults));
                     }
                 }
+                idle();
                 let (faults, started) = (page_faults(), Instant::now());
                 let output = execute_block(
                     subject.spec,
@@ -309,9 +316,16 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 drop(output);
                 fpevm_times.push(started.elapsed());
                 fpevm_faults.push(page_faults().saturating_sub(faults));
+            }
+            // The ceiling's runs come after the others: between them, their threads left the
+            // caches cold and moved the caller between cores, and fpevm's next run (whose kept
+            // tables a block reuses) took up to 20% longer.
+            for _ in 0..bench.runs.max(1) {
                 if !copies.is_empty() {
                     let chain_id = options.chain_id;
+                    idle();
                     alone_times.push(concurrent_revm(&subject, &copies[..1], chain_id)?);
+                    idle();
                     together_times.push(concurrent_revm(&subject, copies, chain_id)?);
                 }
             }
