@@ -8,6 +8,7 @@
 //! of a block goes to threads that are still awake, and after a block its threads stay up for a
 //! while ([`linger`]), so that the next block of a run (a sync, a benchmark) finds them up.
 
+use super::apart::{current_cpu, leave_cpu};
 use super::spin_join::{spin_until, Ended};
 use crate::options::available_cores;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -44,9 +45,11 @@ pub fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
     match pool() {
         Some(pool) if lanes <= pool.current_num_threads() + 1 => {
             let ended = &Ended::default();
+            let caller = current_cpu();
             pool.in_place_scope(|scope| {
                 for lane in 1..lanes {
                     scope.spawn(move |_| {
+                        leave_cpu(caller);
                         work(lane);
                         ended.one();
                     });
@@ -100,9 +103,12 @@ impl Standby {
         BLOCKS_STARTED.fetch_add(1, Ordering::AcqRel);
         let released = Arc::new(AtomicBool::new(false));
         if let Some(pool) = pool() {
+            let caller = current_cpu();
             for _ in 1..lanes.min(pool.current_num_threads() + 1) {
                 let released = Arc::clone(&released);
                 pool.spawn(move || {
+                    // Off the caller's CPU before the lanes start (see `apart`).
+                    leave_cpu(caller);
                     spin_until(|| released.load(Ordering::Acquire), STANDBY_LIMIT);
                 });
             }

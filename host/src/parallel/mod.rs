@@ -11,6 +11,7 @@
 //! canonical form. Anything the parallel path does not reproduce exactly (a fatal error, a
 //! budget skip in build mode, dependencies that make lanes lose) runs the block sequentially.
 
+mod apart;
 mod balance_hooks;
 mod balance_uses;
 mod credit;
