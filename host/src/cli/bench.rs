@@ -317,16 +317,15 @@ fn exec(bench: &ExecBench) -> Result<Tally, String> {
                 fpevm_times.push(started.elapsed());
                 fpevm_faults.push(page_faults().saturating_sub(faults));
             }
-            // The ceiling's runs come after the others: between them, their threads left the
-            // caches cold and moved the caller between cores, and fpevm's next run (whose kept
-            // tables a block reuses) took up to 20% longer.
-            for _ in 0..bench.runs.max(1) {
-                if !copies.is_empty() {
-                    let chain_id = options.chain_id;
+            // The ceiling's runs come after the others. Interleaved with them, fpevm's next run
+            // took up to 20% longer, and the runs at once started beside the lane threads still
+            // napping after fpevm's block (ceilings of 1.3-1.5x instead of 1.7-1.9x).
+            if !copies.is_empty() {
+                for _ in 0..bench.runs.max(1) {
                     idle();
-                    alone_times.push(concurrent_revm(&subject, &copies[..1], chain_id)?);
+                    alone_times.push(concurrent_revm(&subject, &copies[..1], options.chain_id)?);
                     idle();
-                    together_times.push(concurrent_revm(&subject, copies, chain_id)?);
+                    together_times.push(concurrent_revm(&subject, copies, options.chain_id)?);
                 }
             }
             let ceiling = match copies.len() {
