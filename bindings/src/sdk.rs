@@ -11,14 +11,21 @@ pub const DEFAULT_LIBRARY: &str = "libfpga_mgmt.so";
 
 /// The AWS FPGA SDK, loaded, with `fpga_pci_init` done.
 ///
-/// The management layer (`fpga_mgmt_init`) is initialised on the first [`crate::mgmt`] call
-/// and closed when the `Sdk` is dropped. Handles ([`crate::PciBar`]) keep an `Arc<Sdk>`, so
-/// the library stays loaded while any of them is attached.
+/// The management layer (`fpga_mgmt_init`) is initialised on the first [`crate::mgmt`] call.
+/// Its state is the library's, one per process, so it is closed when the last `Sdk` that
+/// initialised it is dropped ([`MGMT_USERS`]). Handles ([`crate::PciBar`]) keep an
+/// `Arc<Sdk>`, so the library stays loaded while any of them is attached.
 pub struct Sdk {
     api: Api,
     /// `Some(code)` once `fpga_mgmt_init` has been called: its return code.
     mgmt: Mutex<Option<i32>>,
 }
+
+/// How many live [`Sdk`]s initialised the management layer successfully. The SDK keeps that
+/// layer in process-wide state: closing it while another `Sdk` still uses it would make that
+/// one's calls fail (`fpga_mgmt_close` under a concurrent `describe` returned `-EINVAL`).
+/// Init and close both run under this lock.
+static MGMT_USERS: Mutex<usize> = Mutex::new(0);
 
 impl Sdk {
     /// Opens the library named by [`LIBRARY_ENV`], else [`DEFAULT_LIBRARY`] (with feature
@@ -74,8 +81,13 @@ impl Sdk {
     pub(crate) fn ensure_mgmt(&self) -> Result<(), SdkError> {
         let mut state = self.mgmt.lock().unwrap_or_else(|p| p.into_inner());
         let code = *state.get_or_insert_with(|| {
-            // SAFETY: no arguments; serialised by the mutex.
-            unsafe { self.api.fpga_mgmt_init() }
+            let mut users = MGMT_USERS.lock().unwrap_or_else(|p| p.into_inner());
+            // SAFETY: no arguments; serialised with every other init and close by MGMT_USERS.
+            let code = unsafe { self.api.fpga_mgmt_init() };
+            if code == 0 {
+                *users += 1;
+            }
+            code
         });
         check("fpga_mgmt_init", code)
     }
@@ -85,10 +97,14 @@ impl Drop for Sdk {
     fn drop(&mut self) {
         let state = self.mgmt.get_mut().unwrap_or_else(|p| p.into_inner());
         if *state == Some(0) {
-            // SAFETY: the management layer was initialised by this Sdk and no handle that
-            // could use it outlives it (handles hold an Arc<Sdk>).
-            unsafe {
-                self.api.fpga_mgmt_close();
+            let mut users = MGMT_USERS.lock().unwrap_or_else(|p| p.into_inner());
+            *users -= 1;
+            if *users == 0 {
+                // SAFETY: the management layer was initialised, no other live Sdk uses it,
+                // and no handle outlives its Sdk (handles hold an Arc<Sdk>).
+                unsafe {
+                    self.api.fpga_mgmt_close();
+                }
             }
         }
     }

@@ -99,3 +99,16 @@ fn an_afi_loads_and_is_described() {
         })
     ));
 }
+
+#[test]
+fn dropping_one_sdk_leaves_the_management_layer_to_the_others() {
+    // The SDK's management state is process-wide: an Sdk that closed it on drop broke every
+    // other Sdk's calls (seen as -EINVAL from describe in tests running side by side).
+    let kept = fake_sdk();
+    let dropped = fake_sdk();
+    mgmt::describe(&kept, 6).expect("describe through the first Sdk");
+    mgmt::describe(&dropped, 6).expect("describe through the second Sdk");
+    drop(dropped);
+    let after = mgmt::describe(&kept, 6).expect("describe after the other Sdk is gone");
+    assert_eq!(after.slot, 6);
+}
