@@ -1,12 +1,13 @@
 //! Lanes on cores of their own.
 //!
-//! After the machine idled (a node between blocks), Linux woke a pool thread on the CPU of the
-//! thread that woke it, the caller's, and did not move either for the whole block: measured on
-//! the 2-core machine, after 50 ms asleep most blocks ran both lanes on one CPU, taking turns,
-//! at about half the speed of lanes on two (ERC-20 block, 2 lanes: 5.4 ms back to back, 7.3-11.5
-//! ms after idle). A pool thread that finds itself on the caller's CPU therefore steps off it:
-//! it narrows its own affinity to the other CPUs it may use (the kernel moves it at once), then
-//! restores the affinity it had, so nothing stays pinned.
+//! After the machine idled (a node between blocks), Linux often woke a pool thread on the CPU
+//! of the thread that woke it, the caller's, which then ran lane 0 there: the pool thread waited
+//! 1-4 ms for its first slice (logged on the 2-core machine after 50 ms asleep), and once
+//! running it shared that CPU with lane 0. So before a block wakes the pool, each pool thread
+//! is kept off the caller's CPU: its affinity becomes the CPUs it started with, less the
+//! caller's, and the kernel must wake it elsewhere. Only pool threads are narrowed, only while
+//! another CPU is left to them, and each block narrows them afresh from the set they started
+//! with, so no thread stays pinned to a CPU a caller has left.
 
 /// The CPU the calling thread runs on, if the platform says.
 pub fn current_cpu() -> Option<usize> {
@@ -22,47 +23,71 @@ pub fn current_cpu() -> Option<usize> {
     }
 }
 
-/// Moves the calling thread off `cpu` when it runs there and may run elsewhere, leaving its
-/// affinity as it was. Whether it moved.
-pub fn leave_cpu(cpu: Option<usize>) -> bool {
+/// A thread that can be kept off a CPU: its id and the CPUs it was allowed when it started.
+pub struct Placeable {
     #[cfg(target_os = "linux")]
-    {
-        let Some(cpu) =
-            cpu.filter(|c| Some(*c) == current_cpu() && *c < libc::CPU_SETSIZE as usize)
-        else {
-            return false;
-        };
-        // SAFETY: a zeroed cpu_set_t is a valid empty set; the calls get its exact size and
-        // only touch the calling thread (pid 0).
-        unsafe {
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            let mut allowed: libc::cpu_set_t = std::mem::zeroed();
-            if libc::sched_getaffinity(0, size, &mut allowed) != 0 {
-                return false;
+    tid: libc::pid_t,
+    #[cfg(target_os = "linux")]
+    started_on: libc::cpu_set_t,
+}
+
+impl Placeable {
+    /// The calling thread, or `None` where the platform cannot place threads.
+    pub fn this_thread() -> Option<Self> {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: a zeroed cpu_set_t is a valid empty set; gettid and sched_getaffinity
+            // only read the calling thread's state into it, given its exact size.
+            unsafe {
+                let mut started_on: libc::cpu_set_t = std::mem::zeroed();
+                let size = std::mem::size_of::<libc::cpu_set_t>();
+                (libc::sched_getaffinity(0, size, &mut started_on) == 0).then(|| Self {
+                    tid: libc::gettid(),
+                    started_on,
+                })
             }
-            let mut elsewhere = allowed;
-            libc::CPU_CLR(cpu, &mut elsewhere);
-            if libc::CPU_COUNT(&elsewhere) == 0 || libc::sched_setaffinity(0, size, &elsewhere) != 0
-            {
-                return false;
-            }
-            libc::sched_setaffinity(0, size, &allowed);
         }
-        current_cpu() != Some(cpu)
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = cpu;
-        false
+
+    /// Lets the thread run on the CPUs it started with except `cpu`; without `cpu`, or when
+    /// no other CPU would be left, on all of them. Whether it was narrowed.
+    pub fn keep_off(&self, cpu: Option<usize>) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            let mut allowed = self.started_on;
+            // SAFETY: `allowed` is a valid set and the CPU is below its size.
+            let narrowed =
+                cpu.filter(|c| *c < libc::CPU_SETSIZE as usize)
+                    .is_some_and(|c| unsafe {
+                        let was_allowed = libc::CPU_ISSET(c, &allowed);
+                        libc::CPU_CLR(c, &mut allowed);
+                        was_allowed && libc::CPU_COUNT(&allowed) > 0
+                    });
+            let set = if narrowed { &allowed } else { &self.started_on };
+            // SAFETY: the set has its exact size; a thread that has ended makes the call fail
+            // with ESRCH, which changes nothing.
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            unsafe { libc::sched_setaffinity(self.tid, size, set) == 0 && narrowed }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = cpu;
+            false
+        }
     }
 }
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+    use std::sync::mpsc;
 
     fn affinity() -> Vec<usize> {
-        // SAFETY: as in `leave_cpu`.
+        // SAFETY: as in `Placeable::this_thread`.
         unsafe {
             let mut set: libc::cpu_set_t = std::mem::zeroed();
             let size = std::mem::size_of::<libc::cpu_set_t>();
@@ -74,30 +99,42 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_leaves_the_cpu_it_shares_and_keeps_its_affinity() {
-        std::thread::spawn(|| {
-            let before = affinity();
-            if before.len() < 2 {
-                println!("skipped: this thread may run on {before:?} only");
-                return;
+    fn a_thread_kept_off_a_cpu_wakes_elsewhere_and_can_be_let_back() {
+        let (placed, placeable) = mpsc::channel();
+        let (wake, woken) = mpsc::channel::<()>();
+        let (seen, report) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            placed.send(Placeable::this_thread()).unwrap();
+            while woken.recv().is_ok() {
+                seen.send((current_cpu(), affinity())).unwrap();
             }
-            // The kernel may move the thread between the two looks at its CPU: a few tries.
-            let moved = (0..100).any(|_| {
-                let here = current_cpu();
-                assert!(here.is_some_and(|c| before.contains(&c)));
-                leave_cpu(here)
-            });
-            assert!(moved, "the thread never left its CPU");
-            assert_eq!(affinity(), before, "the affinity is restored");
-            let now = current_cpu();
-            let other = before.iter().copied().find(|c| Some(*c) != now);
-            assert!(
-                !leave_cpu(other),
-                "a CPU it does not run on: nothing to leave"
-            );
-            assert!(!leave_cpu(None));
-        })
-        .join()
-        .expect("the test thread ends");
+        });
+        let thread_placeable = placeable.recv().unwrap().expect("Linux places threads");
+        let check = || {
+            wake.send(()).unwrap();
+            report.recv().unwrap()
+        };
+        let (_, started) = check();
+        if started.len() < 2 {
+            println!("skipped: this process may run on {started:?} only");
+            return;
+        }
+        for cpu in started.iter().copied() {
+            assert!(thread_placeable.keep_off(Some(cpu)));
+            let (now, allowed) = check();
+            assert_ne!(now, Some(cpu), "the thread ran on the CPU it is kept off");
+            let expected: Vec<usize> = started.iter().copied().filter(|c| *c != cpu).collect();
+            assert_eq!(allowed, expected);
+        }
+        assert!(
+            !thread_placeable.keep_off(None),
+            "no CPU: the whole set again"
+        );
+        assert_eq!(check().1, started);
+        let outside = libc::CPU_SETSIZE as usize + 1;
+        assert!(!thread_placeable.keep_off(Some(outside)));
+        assert_eq!(check().1, started);
+        drop(wake);
+        thread.join().expect("the test thread ends");
     }
 }

@@ -8,11 +8,11 @@
 //! of a block goes to threads that are still awake, and after a block its threads stay up for a
 //! while ([`linger`]), so that the next block of a run (a sync, a benchmark) finds them up.
 
-use super::apart::{current_cpu, leave_cpu};
+use super::apart::{current_cpu, Placeable};
 use super::spin_join::{spin_until, Ended};
 use crate::options::available_cores;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The pool, or `None` when its threads could not be started (lanes then get threads of their
@@ -23,10 +23,39 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(available_cores().saturating_sub(1).max(1))
             .thread_name(|i| format!("fpevm-lane-{}", i + 1))
+            .start_handler(|_| {
+                if let Some(thread) = Placeable::this_thread() {
+                    let mut threads = lock(&POOL_THREADS);
+                    threads.0.push(thread);
+                    threads.1 = None;
+                }
+            })
             .build()
             .ok()
     })
     .as_ref()
+}
+
+/// The pool's threads, as they started, and the CPU all of them are kept off.
+static POOL_THREADS: Mutex<(Vec<Placeable>, Option<usize>)> = Mutex::new((Vec::new(), None));
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Keeps the pool's threads off the calling thread's CPU, where lane 0 runs, before waking
+/// them (see [`super::apart`]); nothing to do while the caller stays on the CPU they are
+/// already kept off.
+fn keep_pool_off_this_cpu() {
+    let caller = current_cpu();
+    let mut threads = lock(&POOL_THREADS);
+    if caller.is_some() && threads.1 == caller {
+        return;
+    }
+    for thread in &threads.0 {
+        thread.keep_off(caller);
+    }
+    threads.1 = caller;
 }
 
 /// Runs `job` on a pool thread, or on the caller's when there is no pool.
@@ -45,11 +74,12 @@ pub fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
     match pool() {
         Some(pool) if lanes <= pool.current_num_threads() + 1 => {
             let ended = &Ended::default();
-            let caller = current_cpu();
+            if lanes > 1 {
+                keep_pool_off_this_cpu();
+            }
             pool.in_place_scope(|scope| {
                 for lane in 1..lanes {
                     scope.spawn(move |_| {
-                        leave_cpu(caller);
                         work(lane);
                         ended.one();
                     });
@@ -102,13 +132,11 @@ impl Standby {
     pub fn start(lanes: usize) -> Self {
         BLOCKS_STARTED.fetch_add(1, Ordering::AcqRel);
         let released = Arc::new(AtomicBool::new(false));
-        if let Some(pool) = pool() {
-            let caller = current_cpu();
+        if let Some(pool) = pool().filter(|_| lanes > 1) {
+            keep_pool_off_this_cpu();
             for _ in 1..lanes.min(pool.current_num_threads() + 1) {
                 let released = Arc::clone(&released);
                 pool.spawn(move || {
-                    // Off the caller's CPU before the lanes start (see `apart`).
-                    leave_cpu(caller);
                     spin_until(|| released.load(Ordering::Acquire), STANDBY_LIMIT);
                 });
             }
