@@ -10,13 +10,20 @@ use revm::context::ContextTr;
 use revm::database_interface::DatabaseRef;
 use revm::handler::{ExecuteEvm, SystemCallEvm};
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{address, Address, KECCAK_EMPTY, U256};
+use revm::primitives::{address, Address, B256, KECCAK_EMPTY, U256};
 
 /// EIP-4788 beacon roots contract.
 pub const BEACON_ROOTS_ADDRESS: Address = address!("000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
 const GWEI: u64 = 1_000_000_000;
+
+/// The parent beacon block root the block stores before its transactions (Cancun on), if any.
+pub fn beacon_root_to_store(spec: SpecId, extras: &BlockExtras) -> Option<B256> {
+    extras
+        .parent_beacon_block_root
+        .filter(|_| spec.is_enabled_in(SpecId::CANCUN))
+}
 
 /// Stores the parent beacon block root through a system call (Cancun on). If the contract has
 /// no code the call is skipped, as EIP-4788 asks; only the contract's storage is committed.
@@ -25,12 +32,9 @@ pub fn apply_beacon_root<DB: DatabaseRef>(
     spec: SpecId,
     extras: &BlockExtras,
 ) -> Result<(), ExecError> {
-    let Some(root) = extras.parent_beacon_block_root else {
+    let Some(root) = beacon_root_to_store(spec, extras) else {
         return Ok(());
     };
-    if !spec.is_enabled_in(SpecId::CANCUN) {
-        return Ok(());
-    }
     let has_code = evm
         .ctx
         .db_mut()
@@ -88,5 +92,26 @@ fn block_reward(spec: SpecId) -> Option<u128> {
         Some(3 * ETHER)
     } else {
         Some(5 * ETHER)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_beacon_root_is_stored_only_from_cancun_and_only_when_given() {
+        let root = B256::repeat_byte(7);
+        let given = BlockExtras {
+            parent_beacon_block_root: Some(root),
+            ..BlockExtras::default()
+        };
+        assert_eq!(beacon_root_to_store(SpecId::CANCUN, &given), Some(root));
+        assert_eq!(beacon_root_to_store(SpecId::PRAGUE, &given), Some(root));
+        assert_eq!(beacon_root_to_store(SpecId::SHANGHAI, &given), None);
+        assert_eq!(
+            beacon_root_to_store(SpecId::CANCUN, &BlockExtras::default()),
+            None
+        );
     }
 }
