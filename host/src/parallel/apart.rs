@@ -5,9 +5,11 @@
 //! 1-4 ms for its first slice (logged on the 2-core machine after 50 ms asleep), and once
 //! running it shared that CPU with lane 0. So before a block wakes the pool, each pool thread
 //! is kept off the caller's CPU: its affinity becomes the CPUs it started with, less the
-//! caller's, and the kernel must wake it elsewhere. Only pool threads are narrowed, only while
-//! another CPU is left to them, and each block narrows them afresh from the set they started
-//! with, so no thread stays pinned to a CPU a caller has left.
+//! caller's, and the kernel must wake it elsewhere. Once running, the thread lets itself back
+//! onto all of them ([`Placeable::let_back`]), so that during the block the kernel balances it
+//! as any other thread. Only pool threads are narrowed, and only while another CPU is left.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The CPU the calling thread runs on, if the platform says.
 pub fn current_cpu() -> Option<usize> {
@@ -29,6 +31,8 @@ pub struct Placeable {
     tid: libc::pid_t,
     #[cfg(target_os = "linux")]
     started_on: libc::cpu_set_t,
+    /// Whether the thread is kept off a CPU now.
+    narrowed: AtomicBool,
 }
 
 impl Placeable {
@@ -44,6 +48,7 @@ impl Placeable {
                 (libc::sched_getaffinity(0, size, &mut started_on) == 0).then(|| Self {
                     tid: libc::gettid(),
                     started_on,
+                    narrowed: Default::default(),
                 })
             }
         }
@@ -71,12 +76,27 @@ impl Placeable {
             // SAFETY: the set has its exact size; a thread that has ended makes the call fail
             // with ESRCH, which changes nothing.
             let size = std::mem::size_of::<libc::cpu_set_t>();
-            unsafe { libc::sched_setaffinity(self.tid, size, set) == 0 && narrowed }
+            let done = unsafe { libc::sched_setaffinity(self.tid, size, set) == 0 } && narrowed;
+            self.narrowed.store(done, Ordering::Release);
+            done
         }
         #[cfg(not(target_os = "linux"))]
         {
             let _ = cpu;
             false
+        }
+    }
+
+    /// Lets the thread back onto every CPU it started with, if it is kept off one. Called by
+    /// the thread itself once it runs where it was woken.
+    pub fn let_back(&self) {
+        if self.narrowed.swap(false, Ordering::AcqRel) {
+            #[cfg(target_os = "linux")]
+            // SAFETY: the set has its exact size and is the thread's own earlier affinity.
+            unsafe {
+                let size = std::mem::size_of::<libc::cpu_set_t>();
+                libc::sched_setaffinity(self.tid, size, &self.started_on);
+            }
         }
     }
 }
@@ -99,7 +119,7 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_kept_off_a_cpu_wakes_elsewhere_and_can_be_let_back() {
+    fn a_thread_kept_off_a_cpu_wakes_elsewhere_and_is_let_back() {
         let (placed, placeable) = mpsc::channel();
         let (wake, woken) = mpsc::channel::<()>();
         let (seen, report) = mpsc::channel();
@@ -126,6 +146,9 @@ mod tests {
             let expected: Vec<usize> = started.iter().copied().filter(|c| *c != cpu).collect();
             assert_eq!(allowed, expected);
         }
+        thread_placeable.let_back();
+        assert_eq!(check().1, started, "let back onto every CPU");
+        assert!(thread_placeable.keep_off(Some(started[0])));
         assert!(
             !thread_placeable.keep_off(None),
             "no CPU: the whole set again"

@@ -25,9 +25,9 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
             .thread_name(|i| format!("fpevm-lane-{}", i + 1))
             .start_handler(|_| {
                 if let Some(thread) = Placeable::this_thread() {
-                    let mut threads = lock(&POOL_THREADS);
-                    threads.0.push(thread);
-                    threads.1 = None;
+                    let thread = Arc::new(thread);
+                    THIS_POOL_THREAD.with(|this| this.set(Some(Arc::clone(&thread))));
+                    lock(&POOL_THREADS).push(thread);
                 }
             })
             .build()
@@ -36,26 +36,36 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
-/// The pool's threads, as they started, and the CPU all of them are kept off.
-static POOL_THREADS: Mutex<(Vec<Placeable>, Option<usize>)> = Mutex::new((Vec::new(), None));
+/// The pool's threads, as they started.
+static POOL_THREADS: Mutex<Vec<Arc<Placeable>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// On a pool thread: itself, as listed in [`POOL_THREADS`].
+    static THIS_POOL_THREAD: std::cell::Cell<Option<Arc<Placeable>>> = const { std::cell::Cell::new(None) };
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Keeps the pool's threads off the calling thread's CPU, where lane 0 runs, before waking
-/// them (see [`super::apart`]); nothing to do while the caller stays on the CPU they are
-/// already kept off.
+/// them (see [`super::apart`]): one system call per pool thread.
 fn keep_pool_off_this_cpu() {
     let caller = current_cpu();
-    let mut threads = lock(&POOL_THREADS);
-    if caller.is_some() && threads.1 == caller {
-        return;
-    }
-    for thread in &threads.0 {
+    for thread in lock(&POOL_THREADS).iter() {
         thread.keep_off(caller);
     }
-    threads.1 = caller;
+}
+
+/// On a pool thread that was kept off a CPU and now runs: lets it back onto all of its CPUs.
+fn let_this_thread_back() {
+    THIS_POOL_THREAD.with(|this| {
+        let thread = this.take();
+        if let Some(thread) = &thread {
+            thread.let_back();
+        }
+        this.set(thread);
+    });
 }
 
 /// Runs `job` on a pool thread, or on the caller's when there is no pool.
@@ -80,6 +90,7 @@ pub fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
             pool.in_place_scope(|scope| {
                 for lane in 1..lanes {
                     scope.spawn(move |_| {
+                        let_this_thread_back();
                         work(lane);
                         ended.one();
                     });
@@ -137,6 +148,7 @@ impl Standby {
             for _ in 1..lanes.min(pool.current_num_threads() + 1) {
                 let released = Arc::clone(&released);
                 pool.spawn(move || {
+                    let_this_thread_back();
                     spin_until(|| released.load(Ordering::Acquire), STANDBY_LIMIT);
                 });
             }
