@@ -26,7 +26,7 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
             .start_handler(|_| {
                 if let Some(thread) = Placeable::this_thread() {
                     let thread = Arc::new(thread);
-                    THIS_POOL_THREAD.with(|this| this.set(Some(Arc::clone(&thread))));
+                    THIS_POOL_THREAD.with(|this| this.set(Arc::clone(&thread)).ok());
                     lock(&POOL_THREADS).push(thread);
                 }
             })
@@ -41,7 +41,7 @@ static POOL_THREADS: Mutex<Vec<Arc<Placeable>>> = Mutex::new(Vec::new());
 
 thread_local! {
     /// On a pool thread: itself, as listed in [`POOL_THREADS`].
-    static THIS_POOL_THREAD: std::cell::Cell<Option<Arc<Placeable>>> = const { std::cell::Cell::new(None) };
+    static THIS_POOL_THREAD: std::cell::OnceCell<Arc<Placeable>> = const { std::cell::OnceCell::new() };
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -59,13 +59,7 @@ fn keep_pool_off_this_cpu() {
 
 /// On a pool thread that was kept off a CPU and now runs: lets it back onto all of its CPUs.
 fn let_this_thread_back() {
-    THIS_POOL_THREAD.with(|this| {
-        let thread = this.take();
-        if let Some(thread) = &thread {
-            thread.let_back();
-        }
-        this.set(thread);
-    });
+    THIS_POOL_THREAD.with(|this| this.get().map(|thread| thread.let_back()));
 }
 
 /// Runs `job` on a pool thread, or on the caller's when there is no pool.
