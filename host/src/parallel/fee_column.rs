@@ -11,9 +11,10 @@
 //! followed by the fee credits of the transactions after it, in order.
 
 use super::location::TxIdx;
+use super::mv_memory::lock;
 use super::padded::Padded;
 use revm::primitives::U256;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 /// What a transaction's last incarnation credited the beneficiary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +29,6 @@ pub enum Fee {
 #[derive(Debug, Default)]
 pub struct FeeColumn {
     slots: Vec<Padded<Mutex<Option<Fee>>>>,
-}
-
-fn lock(slot: &Mutex<Option<Fee>>) -> MutexGuard<'_, Option<Fee>> {
-    // A poisoned lock means a lane panicked; the value itself is still consistent.
-    slot.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl FeeColumn {

@@ -9,6 +9,7 @@
 //! while ([`linger`]), so that the next block of a run (a sync, a benchmark) finds them up.
 
 use super::apart::{current_cpu, Placeable};
+use super::mv_memory::lock;
 use super::spin_join::{spin_until, Ended};
 use crate::options::available_cores;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -42,10 +43,6 @@ static POOL_THREADS: Mutex<Vec<Arc<Placeable>>> = Mutex::new(Vec::new());
 thread_local! {
     /// On a pool thread: itself, as listed in [`POOL_THREADS`].
     static THIS_POOL_THREAD: std::cell::OnceCell<Arc<Placeable>> = const { std::cell::OnceCell::new() };
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Keeps the pool's threads off the calling thread's CPU, where lane 0 runs, before waking

@@ -8,6 +8,7 @@
 //! what sequential execution would, so committing them in order equals sequential execution.
 
 use super::location::{Incarnation, TxIdx};
+use super::mv_memory::lock;
 use super::padded::Padded;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
@@ -50,10 +51,6 @@ pub struct Scheduler {
 struct TxStatus {
     status: Mutex<(Incarnation, Status)>,
     dependents: Mutex<Vec<TxIdx>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Scheduler {
