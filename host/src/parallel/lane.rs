@@ -8,6 +8,7 @@ use super::hot_targets::HotTargets;
 use super::lane_db::{LaneDb, LaneError};
 use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
 use super::mv_memory::MvMemory;
+use super::outcomes::Outcomes;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
 use super::sender_chains::previous_from_sender;
@@ -28,7 +29,6 @@ use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Log, TxKind, KECCAK_EMPTY};
 use revm::state::EvmState;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// Why a transaction's last incarnation produced no state.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ pub struct Shared<'a, B> {
     pub block_env: &'a BlockEnv,
     pub cfg: &'a CfgEnv,
     pub spec: SpecId,
-    pub outcomes: &'a [Padded<Mutex<Option<TxExecution>>>],
+    pub outcomes: &'a Outcomes,
     /// Incarnations executed and aborted so far by each lane (the dependency monitor's inputs),
     /// each lane's on its own cache line: they change on every execution.
     pub counts: Box<[Padded<LaneCounts>]>,
@@ -214,7 +214,7 @@ fn execute<B: DatabaseRef>(
 ) -> Option<Task> {
     let counts = shared.counts(lane);
     // Written when the execution ends; cold since the previous block.
-    super::prefetch::prefetch(&shared.outcomes[txn]);
+    shared.outcomes.prefetch(txn);
     shared.mv.prefetch_record(txn);
     // A first execution waits for the previous transaction from its sender, or the previous
     // call into its contract if that conflicted: the later of the two.
@@ -257,9 +257,7 @@ fn execute<B: DatabaseRef>(
                 let wrote_new = shared
                     .mv
                     .record_tracked(txn, reads, &mut scratch.writes, track);
-                *shared.outcomes[txn]
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(execution);
+                shared.outcomes.set(txn, execution);
                 return shared
                     .scheduler
                     .finish_execution(txn, incarnation, wrote_new, lane);

@@ -16,6 +16,7 @@
 use super::credit::{apply_credit, transfer_overflows};
 use super::fee_column::{Fee, FeeColumn};
 use super::hot_slots::HotSlots;
+use super::kept::Kept;
 use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
 use super::lowest_writers::LowestWriters;
 use super::padded::Padded;
@@ -198,16 +199,13 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Memories kept for the next blocks (their tables and buffers keep their capacity).
-static RECYCLED: Mutex<Vec<MvMemory>> = Mutex::new(Vec::new());
-/// At most this many memories are kept: one per block executing at once is plenty.
-const RECYCLED_MAX: usize = 2;
+static KEPT: Kept<MvMemory> = Kept::new();
 
 impl MvMemory {
     /// A memory for a block of `txs` transactions under `spec` paying `beneficiary`: a recycled
     /// one when there is one (give it back with [`Self::recycle`]), else a new one.
     pub fn take(txs: usize, spec: SpecId, beneficiary: Address) -> Self {
-        let recycled = lock(&RECYCLED).pop();
-        let mut memory = recycled.unwrap_or_else(|| Self {
+        let mut memory = KEPT.take().unwrap_or_else(|| Self {
             shards: (0..SHARDS)
                 .map(|_| Padded(Mutex::new(Table::new())))
                 .collect(),
@@ -237,13 +235,6 @@ impl MvMemory {
         memory
     }
 
-    /// [`Self::recycle`] on a lane thread (awake: it has just finished the extraction), so that
-    /// the block's output does not wait for it (clearing a 2,000-transaction block's memory
-    /// takes about 70 us).
-    pub fn recycle_in_background(self) {
-        super::lane_pool::spawn(move || self.recycle());
-    }
-
     /// Clears the memory and keeps it for a later block (or frees it when enough are kept).
     pub fn recycle(mut self) {
         let txs = self.records.len();
@@ -270,10 +261,7 @@ impl MvMemory {
         *self.inexact.get_mut() = false;
         self.writers.clear();
         self.hot_slots.clear();
-        let mut recycled = lock(&RECYCLED);
-        if recycled.len() < RECYCLED_MAX {
-            recycled.push(self);
-        }
+        KEPT.keep(self);
     }
 
     /// The shard holding `location`.

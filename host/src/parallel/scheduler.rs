@@ -7,6 +7,7 @@
 //! no index was decreased while checking. Then every transaction's last incarnation read exactly
 //! what sequential execution would, so committing them in order equals sequential execution.
 
+use super::kept::Kept;
 use super::location::{Incarnation, TxIdx};
 use super::mv_memory::lock;
 use super::padded::Padded;
@@ -53,30 +54,79 @@ struct TxStatus {
     dependents: Mutex<Vec<TxIdx>>,
 }
 
+impl Default for TxStatus {
+    fn default() -> Self {
+        Self {
+            status: Mutex::new((0, Status::ReadyToExecute)),
+            dependents: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// Schedulers kept for the next blocks, their statuses reset (see [`Scheduler::recycle`]).
+static KEPT: Kept<Scheduler> = Kept::new();
+
 impl Scheduler {
     /// A scheduler for `txs` transactions, all ready for their first incarnation, run by lanes
-    /// `0..lanes`.
-    pub fn new(txs: usize, lanes: usize) -> Self {
-        Self {
-            txs,
-            execution_idx: Padded(AtomicUsize::new(0)),
-            validation_idx: Padded(AtomicUsize::new(0)),
-            decrease_cnt: Padded(AtomicUsize::new(0)),
-            active_tasks: (0..lanes.max(1))
-                .map(|_| Padded(AtomicUsize::new(0)))
-                .collect(),
-            handoffs: (0..lanes.max(1))
-                .map(|_| Padded(AtomicUsize::new(0)))
-                .collect(),
-            done: Padded(AtomicBool::new(false)),
-            status: (0..txs)
-                .map(|_| {
-                    Padded(TxStatus {
-                        status: Mutex::new((0, Status::ReadyToExecute)),
-                        dependents: Mutex::new(Vec::new()),
-                    })
-                })
-                .collect(),
+    /// `0..lanes`: a kept one when there is one (give it back with [`Self::recycle`]).
+    pub fn take(txs: usize, lanes: usize) -> Self {
+        let counters = || (0..lanes.max(1)).map(|_| Padded::default()).collect();
+        let mut scheduler = KEPT.take().unwrap_or_else(|| Self {
+            txs: 0,
+            execution_idx: Padded::default(),
+            validation_idx: Padded::default(),
+            decrease_cnt: Padded::default(),
+            active_tasks: counters(),
+            handoffs: counters(),
+            done: Padded::default(),
+            status: Vec::new(),
+        });
+        if scheduler.active_tasks.len() != lanes.max(1) {
+            scheduler.active_tasks = counters();
+            scheduler.handoffs = counters();
+        }
+        scheduler.txs = txs;
+        scheduler.status.truncate(txs);
+        // A huge block's statuses are not kept for ever.
+        scheduler.status.shrink_to(4 * txs.max(1024));
+        scheduler.status.resize_with(txs, Default::default);
+        scheduler
+    }
+
+    /// Resets the scheduler and keeps it for a later block.
+    pub fn recycle(mut self) {
+        self.reset();
+        KEPT.keep(self);
+    }
+
+    /// Puts the scheduler back in its state before any task. Statuses already ready for a
+    /// first incarnation are left untouched (a halted block's tail), so their cache lines stay
+    /// clean.
+    fn reset(&mut self) {
+        for counter in [
+            &mut self.execution_idx,
+            &mut self.validation_idx,
+            &mut self.decrease_cnt,
+        ]
+        .into_iter()
+        .chain(self.active_tasks.iter_mut())
+        .chain(self.handoffs.iter_mut())
+        {
+            *counter.get_mut() = 0;
+        }
+        *self.done.get_mut() = false;
+        for status in &mut self.status {
+            let state = status.status.get_mut().unwrap_or_else(|e| e.into_inner());
+            if *state != (0, Status::ReadyToExecute) {
+                *state = (0, Status::ReadyToExecute);
+            }
+            let dependents = status
+                .dependents
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner());
+            if !dependents.is_empty() {
+                dependents.clear();
+            }
         }
     }
 
@@ -310,7 +360,7 @@ mod tests {
 
     #[test]
     fn validation_waits_for_an_execution_and_its_lane_validates_it() {
-        let scheduler = Scheduler::new(3, 2);
+        let scheduler = Scheduler::take(3, 2);
         assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
         // Transaction 0 is still executing: lane 1 executes the next one instead of passing it.
         assert_eq!(scheduler.next_task(1), Some(Task::Execute(1, 0)));
@@ -336,8 +386,34 @@ mod tests {
     }
 
     #[test]
+    fn a_reset_scheduler_runs_a_block_from_the_start() {
+        let mut scheduler = Scheduler::take(3, 2);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
+        assert_eq!(scheduler.next_task(1), Some(Task::Execute(1, 0)));
+        assert!(scheduler.add_dependency(1, 0, 1));
+        assert_eq!(
+            scheduler.finish_execution(0, 0, true, 0),
+            Some(Task::Validate(0, 0))
+        );
+        assert!(scheduler.try_validation_abort(0, 0));
+        scheduler.halt();
+        scheduler.reset();
+        assert!(!scheduler.done());
+        for txn in 0..3 {
+            assert_eq!(scheduler.next_task(0), Some(Task::Execute(txn, 0)));
+            assert_eq!(
+                scheduler.finish_execution(txn, 0, true, 0),
+                Some(Task::Validate(txn, 0))
+            );
+            assert_eq!(scheduler.finish_validation(txn, false, 0), None);
+        }
+        assert_eq!(scheduler.next_task(1), None);
+        assert!(scheduler.done());
+    }
+
+    #[test]
     fn an_aborted_validation_runs_the_transaction_again() {
-        let scheduler = Scheduler::new(2, 1);
+        let scheduler = Scheduler::take(2, 1);
         assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
         assert_eq!(
             scheduler.finish_execution(0, 0, true, 0),
@@ -366,7 +442,7 @@ mod tests {
 
     #[test]
     fn the_lane_that_wakes_a_dependent_runs_it_and_the_index_stays() {
-        let scheduler = Scheduler::new(4, 2);
+        let scheduler = Scheduler::take(4, 2);
         assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
         assert_eq!(scheduler.next_task(1), Some(Task::Execute(1, 0)));
         // 1 must wait for 0; lane 1 goes on with 2 and 3.

@@ -1,0 +1,48 @@
+//! Per-block structures kept from block to block, so that a block in steady state allocates
+//! and first-touches none of them on its way in.
+
+use super::mv_memory::lock;
+use std::sync::Mutex;
+
+/// At most this many values are kept per kind: one per block executing at once is plenty.
+const KEPT_MAX: usize = 2;
+
+/// Values of one kind given back by finished blocks, cleared and ready for the next.
+pub(super) struct Kept<T>(Mutex<Vec<T>>);
+
+impl<T> Kept<T> {
+    /// An empty store (for a `static`).
+    pub const fn new() -> Self {
+        Self(Mutex::new(Vec::new()))
+    }
+
+    /// A kept value, if there is one.
+    pub fn take(&self) -> Option<T> {
+        lock(&self.0).pop()
+    }
+
+    /// Keeps `value` (cleared by the caller) for a later block, or drops it when enough are
+    /// kept.
+    pub fn keep(&self, value: T) {
+        let mut kept = lock(&self.0);
+        if kept.len() < KEPT_MAX {
+            kept.push(value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_at_most_the_maximum_and_gives_them_back() {
+        let kept = Kept::new();
+        for value in 0..KEPT_MAX + 3 {
+            kept.keep(value);
+        }
+        let back: Vec<usize> = std::iter::from_fn(|| kept.take()).collect();
+        assert_eq!(back.len(), KEPT_MAX);
+        assert!(kept.take().is_none());
+    }
+}
