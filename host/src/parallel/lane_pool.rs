@@ -46,7 +46,8 @@ thread_local! {
 }
 
 /// Keeps the pool's threads off the calling thread's CPU, where lane 0 runs, before waking
-/// them (see [`super::apart`]): one system call per pool thread.
+/// them (see [`super::apart`]): one system call per pool thread, so only where threads may be
+/// asleep.
 fn keep_pool_off_this_cpu() {
     let caller = current_cpu();
     for thread in lock(&POOL_THREADS).iter() {
@@ -71,11 +72,16 @@ pub fn spawn(job: impl FnOnce() + Send + 'static) {
 /// More lanes than the pool has threads (the forced testing mode) get threads of their own, so
 /// that they really interleave.
 pub fn run_on_lanes(lanes: usize, work: impl Fn(usize) + Sync) {
+    run_on_threads(lanes, true, work);
+}
+
+/// [`run_on_lanes`], keeping the pool off the caller's CPU first only when `may_sleep`.
+fn run_on_threads(lanes: usize, may_sleep: bool, work: impl Fn(usize) + Sync) {
     let work = &work;
     match pool() {
         Some(pool) if lanes <= pool.current_num_threads() + 1 => {
             let ended = &Ended::default();
-            if lanes > 1 {
+            if lanes > 1 && may_sleep {
                 keep_pool_off_this_cpu();
             }
             pool.in_place_scope(|scope| {
@@ -106,13 +112,14 @@ const LINGER_POLL: Duration = Duration::from_micros(20);
 /// Blocks started so far: a lingering thread stops when the next block starts.
 static BLOCKS_STARTED: AtomicU64 = AtomicU64::new(0);
 
-/// Keeps the pool's threads up for [`LINGER`] after a block: each sleeps in short timed naps,
-/// woken by its own timer, and goes back to the pool when the next block starts (its jobs then
-/// need no wake-up from the caller). Call it once the block's work is handed out.
-pub fn linger() {
+/// Keeps as many pool threads as a block of `lanes` lanes uses up for [`LINGER`] after it: each
+/// sleeps in short timed naps, woken by its own timer, and goes back to the pool when the next
+/// block starts (its jobs then need no wake-up from the caller). The rest of a big machine's
+/// pool stays asleep. Call it once the block's work is handed out.
+pub fn linger(lanes: usize) {
     let Some(pool) = pool() else { return };
     let block = BLOCKS_STARTED.load(Ordering::Acquire);
-    for _ in 0..pool.current_num_threads() {
+    for _ in 1..lanes.min(pool.current_num_threads() + 1) {
         pool.spawn(move || {
             let since = Instant::now();
             while BLOCKS_STARTED.load(Ordering::Acquire) == block && since.elapsed() < LINGER {
@@ -125,32 +132,51 @@ pub fn linger() {
 /// The longest a standby job keeps its thread: a block's setup takes 0.1-0.6 ms.
 const STANDBY_LIMIT: Duration = Duration::from_millis(2);
 
-/// Pool threads woken for a block's lanes and kept spinning until the lanes start (the guard is
-/// dropped), so that the lanes' jobs find them awake.
-pub struct Standby(Arc<AtomicBool>);
+/// Pool threads woken for a block's lanes and kept spinning until the lanes start, so that the
+/// lanes' jobs find them awake.
+pub struct Standby {
+    released: Arc<AtomicBool>,
+    /// Whether a standby job stopped spinning on [`STANDBY_LIMIT`]: its thread may be asleep.
+    gave_up: Arc<AtomicBool>,
+}
 
 impl Standby {
     /// Wakes the threads that lanes `1..lanes` will run on.
     pub fn start(lanes: usize) -> Self {
         BLOCKS_STARTED.fetch_add(1, Ordering::AcqRel);
-        let released = Arc::new(AtomicBool::new(false));
+        let standby = Self {
+            released: Arc::default(),
+            gave_up: Arc::default(),
+        };
         if let Some(pool) = pool().filter(|_| lanes > 1) {
             keep_pool_off_this_cpu();
             for _ in 1..lanes.min(pool.current_num_threads() + 1) {
-                let released = Arc::clone(&released);
+                let (released, gave_up) = (standby.released.clone(), standby.gave_up.clone());
                 pool.spawn(move || {
                     let_this_thread_back();
-                    spin_until(|| released.load(Ordering::Acquire), STANDBY_LIMIT);
+                    if !spin_until(|| released.load(Ordering::Acquire), STANDBY_LIMIT) {
+                        gave_up.store(true, Ordering::Release);
+                    }
                 });
             }
         }
-        Self(released)
+        standby
+    }
+
+    /// Releases the standby threads into lanes `0..lanes` (see [`run_on_lanes`]). The pool is
+    /// kept off the caller's CPU again only if a standby job gave up: otherwise the threads are
+    /// spinning and take the lanes' jobs without a wake-up.
+    pub fn run_lanes(self, lanes: usize, work: impl Fn(usize) + Sync) {
+        let may_sleep = self.gave_up.load(Ordering::Acquire);
+        self.released.store(true, Ordering::Release);
+        run_on_threads(lanes, may_sleep, work);
     }
 }
 
 impl Drop for Standby {
+    /// Releases the standby threads also when the block ends before its lanes.
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
+        self.released.store(true, Ordering::Release);
     }
 }
 
@@ -163,13 +189,14 @@ mod tests {
     fn every_lane_runs_once_with_or_without_standby() {
         for lanes in [1, 2, 3, 9] {
             // The pool's threads may be lingering after an earlier block.
-            linger();
-            let standby = Standby::start(lanes);
-            drop(standby);
+            linger(lanes);
             let seen: Vec<AtomicUsize> = (0..lanes).map(|_| AtomicUsize::new(0)).collect();
-            run_on_lanes(lanes, |lane| {
+            let count = |lane: usize| {
                 seen[lane].fetch_add(1, Ordering::Relaxed);
-            });
+            };
+            Standby::start(lanes).run_lanes(lanes, count);
+            assert!(seen.iter().all(|s| s.swap(0, Ordering::Relaxed) == 1));
+            run_on_lanes(lanes, count);
             assert!(seen.iter().all(|s| s.load(Ordering::Relaxed) == 1));
         }
     }

@@ -52,7 +52,7 @@ use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
 use hot_targets::HotTargets;
 use lane::{run_lane, Shared, Totals, TxFailure};
 use lane_db::Base;
-use lane_pool::{run_on_lanes, Standby};
+use lane_pool::Standby;
 use mv_memory::MvMemory;
 use outcomes::Outcomes;
 use padded::Padded;
@@ -99,8 +99,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     };
     let started = Instant::now();
     let setup = started - entered;
-    drop(standby);
-    run_on_lanes(lanes, |lane| run_lane(&shared, lane));
+    standby.run_lanes(lanes, |lane| run_lane(&shared, lane));
     let lanes_time = started.elapsed();
     let Totals {
         executions,
@@ -141,7 +140,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
     // output does not wait for it (clearing a 2,000-transaction block's memory takes about
     // 70 us).
     lane_pool::spawn(move || recycle(mv, scheduler, outcomes));
-    lane_pool::linger();
+    lane_pool::linger(lanes);
     if inexact {
         let reason = "a lazy change has no exact equivalent (a lazily credited transfer \
                       overflows its recipient's balance, a delta leaves the range of a \

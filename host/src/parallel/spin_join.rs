@@ -26,14 +26,20 @@ impl Ended {
 
     /// Spins until `jobs` jobs have ended, or for at most [`SPIN_LIMIT`].
     pub fn spin_until(&self, jobs: usize) {
-        spin_until(|| self.0.load(Ordering::Acquire) >= jobs, SPIN_LIMIT);
+        let _ = spin_until(|| self.0.load(Ordering::Acquire) >= jobs, SPIN_LIMIT);
     }
 }
 
-/// Spins until `ready()`, or for at most `limit`.
-pub fn spin_until(ready: impl Fn() -> bool, limit: Duration) {
+/// Spins until `ready()`, or for at most `limit`; whether it became ready.
+pub fn spin_until(ready: impl Fn() -> bool, limit: Duration) -> bool {
     let started = Instant::now();
-    while !ready() && started.elapsed() <= limit {
+    loop {
+        if ready() {
+            return true;
+        }
+        if started.elapsed() > limit {
+            return false;
+        }
         for _ in 0..64 {
             std::hint::spin_loop();
         }
