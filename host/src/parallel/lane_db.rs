@@ -197,12 +197,12 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             });
             let range = self.balance_uses.range(address, seen.balance);
             if let Some((low, high)) = range.filter(|_| kept) {
-                read.observed = Observed::Balance(BalanceRange {
+                read.observed = Observed::Balance(Box::new(BalanceRange {
                     nonce: seen.nonce,
                     code_hash: seen.code_hash,
                     low,
                     high,
-                });
+                }));
                 self.relaxed.push((address, seen.balance));
             }
         }

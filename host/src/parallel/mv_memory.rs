@@ -899,12 +899,12 @@ mod tests {
         // Transaction 2 sent 12 from a start of 15: it runs the same from any start of 12 up.
         let sent = Read {
             location: bank,
-            observed: Observed::Balance(BalanceRange {
+            observed: Observed::Balance(Box::new(BalanceRange {
                 nonce: 1,
                 code_hash: B256::repeat_byte(2),
                 low: U256::from(12),
                 high: U256::MAX,
-            }),
+            })),
         };
         write(2, vec![sent], delta(15, 3));
         let balances = [1, 2, 3].map(balance);
