@@ -64,7 +64,7 @@ pub struct Shared<'a, B> {
     /// Plain transfers the lanes execute natively (`None`: all go through revm).
     pub transfers: Option<TransferRules>,
     /// Contracts whose calls conflicted in this block.
-    pub hot_targets: HotTargets,
+    pub hot_targets: HotTargets<'a>,
 }
 
 /// A lane's incarnations executed and aborted.
