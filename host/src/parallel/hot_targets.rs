@@ -101,9 +101,13 @@ impl<'a> HotTargets<'a> {
         self.grouped.get_or_init(|| Grouped::new(self.txs)).hot(txn)
     }
 
+    /// The state of `txn`'s target, once calls are grouped.
+    fn hot(&self, txn: TxIdx) -> Option<&AtomicU8> {
+        self.grouped.get()?.hot(txn)
+    }
+
     fn state(&self, txn: TxIdx) -> u8 {
-        let hot = self.grouped.get().and_then(|grouped| grouped.hot(txn));
-        hot.map_or(COLD, |h| h.load(Ordering::Relaxed))
+        self.hot(txn).map_or(COLD, |h| h.load(Ordering::Relaxed))
     }
 
     /// Notes that `txn`'s execution failed validation on what `changed`.
@@ -121,7 +125,7 @@ impl<'a> HotTargets<'a> {
     /// Notes that a tracked execution of `txn` read the slots that conflicted as ranges: calls
     /// into its target stop waiting, unless tracking already failed them.
     pub fn relaxed(&self, txn: TxIdx) {
-        if let Some(hot) = self.grouped.get().and_then(|grouped| grouped.hot(txn)) {
+        if let Some(hot) = self.hot(txn) {
             let _ = hot.compare_exchange(WAIT, TRACK, Ordering::Relaxed, Ordering::Relaxed);
         }
     }

@@ -31,6 +31,13 @@ impl<T> Kept<T> {
     }
 }
 
+/// Sizes a kept per-transaction vector for a block of `txs` transactions, new entries default;
+/// a huge block's capacity is not kept for ever.
+pub(super) fn fit<T: Default>(values: &mut Vec<T>, txs: usize) {
+    values.resize_with(txs, Default::default);
+    values.shrink_to(4 * txs.max(1024));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +51,17 @@ mod tests {
         let back: Vec<usize> = std::iter::from_fn(|| kept.take()).collect();
         assert_eq!(back.len(), KEPT_MAX);
         assert!(kept.take().is_none());
+    }
+
+    #[test]
+    fn fitting_sizes_to_the_block_and_drops_a_huge_capacity() {
+        let mut values = vec![7u8; 3];
+        fit(&mut values, 5);
+        assert_eq!(values, [7, 7, 7, 0, 0]);
+        fit(&mut values, 2);
+        assert_eq!(values, [7, 7]);
+        let mut huge: Vec<u8> = Vec::with_capacity(1 << 20);
+        fit(&mut huge, 10);
+        assert!(huge.len() == 10 && huge.capacity() < 1 << 20);
     }
 }

@@ -16,7 +16,7 @@
 use super::credit::{apply_credit, transfer_overflows};
 use super::fee_column::{Fee, FeeColumn};
 use super::hot_slots::HotSlots;
-use super::kept::Kept;
+use super::kept::{fit, Kept};
 use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
 use super::lowest_writers::LowestWriters;
 use super::padded::Padded;
@@ -231,7 +231,7 @@ impl MvMemory {
             let table = shard.0.get_mut().unwrap_or_else(|e| e.into_inner());
             table.reserve(per_shard, |slot| slot.location.table_hash());
         }
-        memory.records.resize_with(txs, Default::default);
+        fit(&mut memory.records, txs);
         memory
     }
 

@@ -3,7 +3,7 @@
 //! Slots are kept from block to block ([`Kept`]): taking a result leaves its slot empty, so a
 //! finished block's slots need clearing only past what it took.
 
-use super::kept::Kept;
+use super::kept::{fit, Kept};
 use super::lane::TxExecution;
 use super::location::TxIdx;
 use super::mv_memory::lock;
@@ -20,10 +20,7 @@ impl Outcomes {
     /// [`Self::recycle`]).
     pub fn take(txs: usize) -> Self {
         let mut outcomes = KEPT.take().unwrap_or(Self(Vec::new()));
-        outcomes.0.truncate(txs);
-        // A huge block's slots are not kept for ever.
-        outcomes.0.shrink_to(4 * txs.max(1024));
-        outcomes.0.resize_with(txs, Default::default);
+        fit(&mut outcomes.0, txs);
         outcomes
     }
 

@@ -7,7 +7,7 @@
 //! no index was decreased while checking. Then every transaction's last incarnation read exactly
 //! what sequential execution would, so committing them in order equals sequential execution.
 
-use super::kept::Kept;
+use super::kept::{fit, Kept};
 use super::location::{Incarnation, TxIdx};
 use super::mv_memory::lock;
 use super::padded::Padded;
@@ -86,10 +86,7 @@ impl Scheduler {
             scheduler.handoffs = counters();
         }
         scheduler.txs = txs;
-        scheduler.status.truncate(txs);
-        // A huge block's statuses are not kept for ever.
-        scheduler.status.shrink_to(4 * txs.max(1024));
-        scheduler.status.resize_with(txs, Default::default);
+        fit(&mut scheduler.status, txs);
         scheduler
     }
 
