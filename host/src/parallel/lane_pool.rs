@@ -8,7 +8,7 @@
 //! of a block goes to threads that are still awake, and after a block its threads stay up for a
 //! while ([`linger`]), so that the next block of a run (a sync, a benchmark) finds them up.
 
-use super::apart::{current_cpu, Placeable};
+use super::apart::{current_cpu, pin_here, CpuClaims, Placeable};
 use super::mv_memory::lock;
 use super::spin_join::{spin_until, Ended};
 use crate::options::available_cores;
@@ -163,13 +163,18 @@ impl Standby {
         standby
     }
 
-    /// Releases the standby threads into lanes `0..lanes` (see [`run_on_lanes`]). The pool is
-    /// kept off the caller's CPU again only if a standby job gave up: otherwise the threads are
-    /// spinning and take the lanes' jobs without a wake-up.
+    /// Releases the standby threads into lanes `0..lanes` (see [`run_on_lanes`]), each lane
+    /// kept on the CPU it starts on ([`pin_here`]). The pool is kept off the caller's CPU again
+    /// only if a standby job gave up: otherwise the threads are spinning and take the lanes'
+    /// jobs without a wake-up.
     pub fn run_lanes(self, lanes: usize, work: impl Fn(usize) + Sync) {
         let may_sleep = self.gave_up.load(Ordering::Acquire);
         self.released.store(true, Ordering::Release);
-        run_on_threads(lanes, may_sleep, work);
+        let claims = CpuClaims::default();
+        run_on_threads(lanes, may_sleep, |lane| {
+            let _pinned = (lanes > 1).then(|| pin_here(&claims));
+            work(lane);
+        });
     }
 }
 
