@@ -13,9 +13,9 @@
 //! caller's included, and is let back onto its CPUs when its lane ends. After idle the kernel
 //! moved lanes during the block (in 3 of 6 blocks of swaps: once both lanes ended on one CPU,
 //! once they swapped CPUs, each move leaving a lane's caches behind); kept in place, swaps after
-//! 50 ms idle went from 0.63-0.73x to 0.85-1.11x of revm, and 0.84-1.10x to 1.10-1.18x back
-//! to back (three interleaved rounds). Two lanes never share a CPU: a lane that starts on a CPU
-//! another lane holds stays free.
+//! 50 ms idle went from 0.72-0.86x to 1.06-1.24x of revm in three interleaved rounds, with
+//! fpevm's own time back to back unchanged. Two lanes never share a CPU: a lane that starts on
+//! a CPU another lane holds stays free.
 
 use super::mv_memory::lock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +35,26 @@ pub fn current_cpu() -> Option<usize> {
     }
 }
 
+/// The calling thread's allowed CPUs.
+#[cfg(target_os = "linux")]
+fn own_affinity() -> Option<libc::cpu_set_t> {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; the call fills it for the calling thread,
+    // given its exact size.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        (libc::sched_getaffinity(0, size, &mut set) == 0).then_some(set)
+    }
+}
+
+/// Allows thread `tid` (0: the calling thread) the CPUs of `set`; whether it took.
+#[cfg(target_os = "linux")]
+fn set_affinity(tid: libc::pid_t, set: &libc::cpu_set_t) -> bool {
+    // SAFETY: the set is valid and has its exact size; for a thread that has ended the call
+    // fails with ESRCH, which changes nothing.
+    unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), set) == 0 }
+}
+
 /// A thread that can be kept off a CPU: its id and the CPUs it was allowed when it started.
 pub struct Placeable {
     #[cfg(target_os = "linux")]
@@ -50,17 +70,12 @@ impl Placeable {
     pub fn this_thread() -> Option<Self> {
         #[cfg(target_os = "linux")]
         {
-            // SAFETY: a zeroed cpu_set_t is a valid empty set; gettid and sched_getaffinity
-            // only read the calling thread's state into it, given its exact size.
-            unsafe {
-                let mut started_on: libc::cpu_set_t = std::mem::zeroed();
-                let size = std::mem::size_of::<libc::cpu_set_t>();
-                (libc::sched_getaffinity(0, size, &mut started_on) == 0).then(|| Self {
-                    tid: libc::gettid(),
-                    started_on,
-                    narrowed: Default::default(),
-                })
-            }
+            own_affinity().map(|started_on| Self {
+                // SAFETY: gettid only reads the calling thread's id.
+                tid: unsafe { libc::gettid() },
+                started_on,
+                narrowed: Default::default(),
+            })
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -83,10 +98,7 @@ impl Placeable {
                         was_allowed && libc::CPU_COUNT(&allowed) > 0
                     });
             let set = if narrowed { &allowed } else { &self.started_on };
-            // SAFETY: the set has its exact size; a thread that has ended makes the call fail
-            // with ESRCH, which changes nothing.
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            let done = unsafe { libc::sched_setaffinity(self.tid, size, set) == 0 } && narrowed;
+            let done = set_affinity(self.tid, set) && narrowed;
             self.narrowed.store(done, Ordering::Release);
             done
         }
@@ -102,11 +114,7 @@ impl Placeable {
     pub fn let_back(&self) {
         if self.narrowed.swap(false, Ordering::AcqRel) {
             #[cfg(target_os = "linux")]
-            // SAFETY: the set has its exact size and is the thread's own earlier affinity.
-            unsafe {
-                let size = std::mem::size_of::<libc::cpu_set_t>();
-                libc::sched_setaffinity(self.tid, size, &self.started_on);
-            }
+            set_affinity(self.tid, &self.started_on);
         }
     }
 }
@@ -132,25 +140,21 @@ pub fn pin_here(claims: &CpuClaims) -> Option<PinnedHere> {
         if claimed.contains(&cpu) {
             return None;
         }
-        let size = std::mem::size_of::<libc::cpu_set_t>();
-        // SAFETY: zeroed cpu_set_t values are valid empty sets, both have their exact size,
-        // and the CPU is below the set's size; the calls read and set the calling thread only.
-        unsafe {
-            let mut before: libc::cpu_set_t = std::mem::zeroed();
-            if libc::sched_getaffinity(0, size, &mut before) != 0
-                || !libc::CPU_ISSET(cpu, &before)
-                || libc::CPU_COUNT(&before) < 2
-            {
+        let before = own_affinity()?;
+        // SAFETY: both sets are valid, and the CPU is below their size.
+        let here = unsafe {
+            if !libc::CPU_ISSET(cpu, &before) || libc::CPU_COUNT(&before) < 2 {
                 return None;
             }
             let mut here: libc::cpu_set_t = std::mem::zeroed();
             libc::CPU_SET(cpu, &mut here);
-            if libc::sched_setaffinity(0, size, &here) != 0 {
-                return None;
-            }
-            claimed.push(cpu);
-            Some(PinnedHere { before })
+            here
+        };
+        if !set_affinity(0, &here) {
+            return None;
         }
+        claimed.push(cpu);
+        Some(PinnedHere { before })
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -162,11 +166,7 @@ pub fn pin_here(claims: &CpuClaims) -> Option<PinnedHere> {
 impl Drop for PinnedHere {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
-        // SAFETY: the set has its exact size and is the thread's own earlier affinity.
-        unsafe {
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            libc::sched_setaffinity(0, size, &self.before);
-        }
+        set_affinity(0, &self.before);
     }
 }
 
@@ -176,15 +176,11 @@ mod tests {
     use std::sync::mpsc;
 
     fn affinity() -> Vec<usize> {
-        // SAFETY: as in `Placeable::this_thread`.
-        unsafe {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            assert_eq!(libc::sched_getaffinity(0, size, &mut set), 0);
-            (0..libc::CPU_SETSIZE as usize)
-                .filter(|c| libc::CPU_ISSET(*c, &set))
-                .collect()
-        }
+        let set = own_affinity().expect("a thread's affinity is readable");
+        // SAFETY: the set is valid and every CPU asked is below its size.
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|c| unsafe { libc::CPU_ISSET(*c, &set) })
+            .collect()
     }
 
     #[test]
