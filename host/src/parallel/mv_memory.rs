@@ -656,7 +656,11 @@ impl MvMemory {
             reset |= matches!(location, Location::StorageReset(_));
             // Noted before the entry exists: see `LowestWriters`.
             self.writers.note(&location, txn);
+            let original = self.read_before_block(&location, txn, reads);
             self.with_slot(location, |slot| {
+                if let (Some(value), Original::Unknown) = (original, slot.original) {
+                    slot.original = Original::Storage(value);
+                }
                 slot.entries.insert(txn, Entry::Data(value))
             });
             locations.push(location);
@@ -671,6 +675,21 @@ impl MvMemory {
         std::mem::swap(&mut record.reads, reads);
         reads.clear();
         wrote_new
+    }
+
+    /// The value before the block of a slot `txn` read whole, when no transaction below it
+    /// began writing the slot or wiping its account: the read then came from the base, as it
+    /// would now. Kept as the slot's original, so that the extraction compares against it
+    /// without reading the database again.
+    fn read_before_block(&self, location: &Location, txn: TxIdx, reads: &[Read]) -> Option<U256> {
+        if !matches!(location, Location::Storage(..)) {
+            return None;
+        }
+        let value = reads.iter().find_map(|read| match read.observed {
+            Observed::Storage(value) if read.location == *location => Some(value),
+            _ => None,
+        })?;
+        self.unwritten_below(location, txn).then_some(value)
     }
 
     /// Marks an aborted incarnation's writes as estimates of the next incarnation's.
@@ -730,6 +749,52 @@ mod tests {
             nonce: 0,
             code_hash: KECCAK_EMPTY,
         }
+    }
+
+    #[test]
+    fn a_slot_keeps_the_value_its_writer_read_before_the_block() {
+        let address = Address::repeat_byte(4);
+        let slot = Location::Storage(address, U256::from(1));
+        let original = |memory: &MvMemory| memory.find_slot(slot, |s| s.map(|s| s.original));
+        let read_and_write = |txn: TxIdx, memory: &MvMemory| {
+            let mut reads = vec![Read {
+                location: slot,
+                observed: Observed::Storage(U256::from(7)),
+            }];
+            let mut writes = vec![(slot, Written::Storage(U256::from(8)))];
+            memory.record(txn, &mut reads, &mut writes);
+        };
+
+        // Nothing below wrote the slot: what its writer read is the value before the block.
+        let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
+        read_and_write(2, &memory);
+        assert!(matches!(original(&memory), Some(Original::Storage(v)) if v == U256::from(7)));
+        memory.recycle();
+
+        // A write below (or a wipe of the account) means the read may have been its value.
+        for below in [
+            (slot, Written::Storage(U256::from(7))),
+            (Location::StorageReset(address), Written::StorageReset),
+        ] {
+            let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
+            memory.record(1, &mut Vec::new(), &mut vec![below.clone()]);
+            read_and_write(2, &memory);
+            assert!(
+                matches!(original(&memory), Some(Original::Unknown)),
+                "{below:?}"
+            );
+            memory.recycle();
+        }
+
+        // A write without a read of the slot keeps nothing.
+        let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
+        memory.record(
+            2,
+            &mut Vec::new(),
+            &mut vec![(slot, Written::Storage(U256::ONE))],
+        );
+        assert!(matches!(original(&memory), Some(Original::Unknown)));
+        memory.recycle();
     }
 
     #[test]
