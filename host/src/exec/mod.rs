@@ -125,8 +125,8 @@ where
 mod tests {
     use super::*;
     use crate::state::InMemoryState;
-    use crate::workload::{generate, WorkloadKind};
-    use revm::primitives::{Address, Bytes, B256, U256};
+    use crate::workload::{generate, Workload, WorkloadKind};
+    use revm::primitives::{Address, Bytes, TxKind, B256, U256};
     use revm::state::{AccountInfo, Bytecode};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -138,17 +138,15 @@ mod tests {
         }
     }
 
-    /// A database that counts its account and slot reads.
+    /// A database that counts its slot reads.
     struct CountingDb<'a> {
         state: &'a InMemoryState,
-        accounts: AtomicUsize,
         slots: AtomicUsize,
     }
 
     impl DatabaseRef for CountingDb<'_> {
         type Error = <InMemoryState as DatabaseRef>::Error;
         fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
-            self.accounts.fetch_add(1, Ordering::Relaxed);
             self.state.basic_ref(address)
         }
         fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
@@ -163,28 +161,28 @@ mod tests {
         }
     }
 
+    /// How `block` ran on `threads` lanes, and how many slots it read from the database.
+    fn slot_reads(block: &Workload, threads: usize) -> (Strategy, usize) {
+        let db = CountingDb {
+            state: &block.state,
+            slots: AtomicUsize::new(0),
+        };
+        let options = ExecOptions {
+            threads,
+            ..ExecOptions::default()
+        };
+        let output = execute_block(block.spec, &block.block_env, &block.txs, &db, &options)
+            .expect("the block executes");
+        (output.report.strategy, db.slots.load(Ordering::Relaxed))
+    }
+
     #[test]
     fn lanes_read_each_slot_of_a_conflict_free_block_from_the_database_once() {
         // ERC-20 transfers between distinct holders: every slot is read by one transaction.
         let block = generate(WorkloadKind::Erc20, 300, 1);
-        let reads = |threads: usize| {
-            let db = CountingDb {
-                state: &block.state,
-                accounts: AtomicUsize::new(0),
-                slots: AtomicUsize::new(0),
-            };
-            let options = ExecOptions {
-                threads,
-                ..ExecOptions::default()
-            };
-            let output = execute_block(block.spec, &block.block_env, &block.txs, &db, &options)
-                .expect("the block executes");
-            let slots = db.slots.load(Ordering::Relaxed);
-            (output.report.strategy, slots)
-        };
-        let (strategy, sequential) = reads(1);
+        let (strategy, sequential) = slot_reads(&block, 1);
         assert_eq!(strategy, Strategy::Sequential);
-        let (strategy, parallel) = reads(2);
+        let (strategy, parallel) = slot_reads(&block, 2);
         assert_eq!(strategy, Strategy::Parallel);
         // Before the lanes' reads were kept as the slots' values before the block, the
         // extraction read every written slot again (1.9x the sequential path's reads).
@@ -192,6 +190,28 @@ mod tests {
             parallel, sequential,
             "slot reads, parallel against sequential"
         );
+    }
+
+    #[test]
+    fn a_slot_no_transaction_writes_is_read_from_the_database_once_per_lane() {
+        // The same transactions, each calling a contract that only reads its slot 0 (as every
+        // call through a proxy reads the implementation's address).
+        let mut block = generate(WorkloadKind::Erc20, 300, 1);
+        let reader = Address::repeat_byte(0x5e);
+        // PUSH1 0, SLOAD, POP, STOP
+        let code = Bytes::from_static(&[0x60, 0x00, 0x54, 0x50, 0x00]);
+        let storage = [(U256::ZERO, U256::from(5))];
+        block
+            .state
+            .insert_account(reader, U256::ZERO, 1, code, storage);
+        for tx in &mut block.txs {
+            tx.kind = TxKind::Call(reader);
+        }
+        assert_eq!(slot_reads(&block, 1), (Strategy::Sequential, 1));
+        let (strategy, parallel) = slot_reads(&block, 2);
+        assert_eq!(strategy, Strategy::Parallel);
+        // Before each lane kept it, every transaction read it from the database.
+        assert!(parallel <= 2, "{parallel} reads of one slot by 2 lanes");
     }
 
     #[test]

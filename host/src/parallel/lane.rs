@@ -419,6 +419,7 @@ fn run_incarnation<B: DatabaseRef>(
             writes.push((Location::Storage(*address, *slot), written));
         }
     }
+    db.keep_read_only_slots(writes);
     let logs = result.logs().to_vec();
     let bloom = blooms.pair_bloom(&logs);
     Ok(Ok((result, logs, bloom)))

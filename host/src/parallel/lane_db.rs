@@ -5,7 +5,7 @@ use super::balance_uses::BalanceUses;
 use super::delta::BalanceRange;
 use super::lane_codes::LaneCodes;
 use super::lane_originals::LaneOriginals;
-use super::location::{Location, Observed, Read, TxIdx};
+use super::location::{Location, Observed, Read, TxIdx, Written};
 use super::mv_memory::{BaseState, Blocked, MvMemory, Resolved};
 use super::slot_hooks::{tracking_table, LaneInstruction, LaneTable};
 use super::slot_taint::SlotTaint;
@@ -76,6 +76,8 @@ pub struct LaneDb<'a, B: DatabaseRef> {
     relaxed_slots: Vec<(Address, U256, U256)>,
     /// Slots read through [`MAX_DELTA_RUN`] deltas or more: never relaxed.
     anchors: Vec<(Address, U256)>,
+    /// Slots this incarnation read from the base state, with their values.
+    base_slots: Vec<(Address, U256, U256)>,
     /// The lane's own instructions, which the tracking table runs.
     untracked: Box<LaneTable<'a, B>>,
     /// The tracking table (built once per lane).
@@ -98,6 +100,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             slot_taint: SlotTaint::default(),
             relaxed_slots: Vec::new(),
             anchors: Vec::new(),
+            base_slots: Vec::new(),
             untracked: Box::new(untracked),
             tracking: Box::new(tracking_table()),
         }
@@ -113,6 +116,7 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         self.slot_taint.clear();
         self.relaxed_slots.clear();
         self.anchors.clear();
+        self.base_slots.clear();
     }
 
     /// Decides whether `to` can be credited lazily: it must have no code (checked through its
@@ -277,6 +281,17 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             .find_map(|(a, k, start)| (*a == address && *k == key).then_some(*start))
     }
 
+    /// Keeps the slots this incarnation read from the base state and did not write (see
+    /// [`LaneOriginals`]), after it ran to `writes`.
+    pub fn keep_read_only_slots(&mut self, writes: &[(Location, Written)]) {
+        for (address, key, value) in self.base_slots.drain(..) {
+            let location = Location::Storage(address, key);
+            if !writes.iter().any(|(written, _)| *written == location) {
+                self.originals.keep_slot(address, key, value);
+            }
+        }
+    }
+
     /// The lazily credited recipient of this incarnation.
     pub fn lazy_recipient(&self) -> Option<Address> {
         self.lazy_recipient
@@ -336,14 +351,20 @@ impl<B: DatabaseRef> Database for LaneDb<'_, B> {
         // No transaction below began writing the slot or wiping its account (see
         // `LowestWriters`): the value before the block, read without the memory's lock.
         let (value, deltas) = match self.mv.unwritten_below(&location, self.txn) {
-            true => (
-                Resolved::Value(
-                    self.base
-                        .base_storage(address, index)
-                        .map_err(LaneError::Base)?,
-                ),
-                0,
-            ),
+            true => {
+                let value = match self.originals.slot(address, index) {
+                    Some(value) => value,
+                    None => {
+                        let value = self
+                            .base
+                            .base_storage(address, index)
+                            .map_err(LaneError::Base)?;
+                        self.base_slots.push((address, index, value));
+                        value
+                    }
+                };
+                (Resolved::Value(value), 0)
+            }
             false => self
                 .mv
                 .storage_and_deltas(address, index, self.txn, &self.base),

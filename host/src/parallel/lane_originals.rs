@@ -12,16 +12,25 @@
 //! transaction below the reader had begun writing the account after the read (writers are
 //! noted before their entries exist, and the noted lowest writer only decreases), so the read
 //! resolved to the value before the block.
+//!
+//! The lane also keeps the slots its transactions read from the base state and did not write
+//! (a proxy's implementation slot, a token's settings), so that each is read from the database
+//! once per lane rather than once per transaction. Slots a transaction writes (balances) are
+//! rarely read by another: keeping them would only cost. Such a copy is served under the same
+//! rule, by the lane's database, only while nothing below the reader began writing the slot or
+//! wiping its account.
 
 use super::location::{Location, TxIdx};
 use super::mv_memory::MvMemory;
 use crate::output::AccountState;
-use revm::primitives::{Address, AddressMap, KECCAK_EMPTY};
+use revm::primitives::{Address, AddressMap, HashMap, KECCAK_EMPTY, U256};
 
 /// Contract accounts kept by one lane for one block.
 #[derive(Default)]
 pub struct LaneOriginals {
     contracts: AddressMap<AccountState>,
+    /// Slots read from the base state (values before the block) and not written by their reader.
+    slots: HashMap<(Address, U256), U256>,
 }
 
 impl LaneOriginals {
@@ -40,6 +49,17 @@ impl LaneOriginals {
         {
             self.contracts.insert(address, account);
         }
+    }
+
+    /// The value before the block of slot `key` of `address`, when this lane kept it. The
+    /// caller serves it only where a read would fall through to the base state.
+    pub fn slot(&self, address: Address, key: U256) -> Option<U256> {
+        self.slots.get(&(address, key)).copied()
+    }
+
+    /// Keeps `value`, read from the base state, as slot `key` of `address` before the block.
+    pub fn keep_slot(&mut self, address: Address, key: U256, value: U256) {
+        self.slots.insert((address, key), value);
     }
 }
 
