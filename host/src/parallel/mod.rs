@@ -37,6 +37,7 @@ mod prefetch;
 mod scheduler;
 mod sender_chains;
 mod slot_hooks;
+mod slot_table;
 mod slot_taint;
 mod spin_join;
 mod versions;

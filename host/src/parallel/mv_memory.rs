@@ -21,9 +21,9 @@ use super::location::{CreditKind, Location, Observed, Read, TxIdx, Written};
 use super::lowest_writers::LowestWriters;
 use super::padded::Padded;
 use super::prefetch::prefetch;
+use super::slot_table::SlotTable;
 use super::versions::VersionList;
 use crate::output::AccountState;
-use hashbrown::HashTable;
 use revm::bytecode::Bytecode;
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, B256Map, B256, KECCAK_EMPTY, U256};
@@ -56,7 +56,7 @@ pub(super) struct Slot {
 }
 
 impl Slot {
-    fn new(location: Location) -> Self {
+    pub(super) fn new(location: Location) -> Self {
         Self {
             location,
             entries: VersionList::default(),
@@ -117,7 +117,7 @@ impl Slot {
     }
 }
 
-pub(super) type Table = HashTable<Slot>;
+pub(super) type Table = SlotTable;
 
 /// A shard on its own cache lines, so lanes locking neighbours do not slow each other.
 type Shard = Padded<Mutex<Table>>;
@@ -207,7 +207,7 @@ impl MvMemory {
     pub fn take(txs: usize, spec: SpecId, beneficiary: Address) -> Self {
         let mut memory = KEPT.take().unwrap_or_else(|| Self {
             shards: (0..SHARDS)
-                .map(|_| Padded(Mutex::new(Table::new())))
+                .map(|_| Padded(Mutex::new(Table::default())))
                 .collect(),
             records: Vec::new(),
             codes: RwLock::new(B256Map::default()),
@@ -229,7 +229,7 @@ impl MvMemory {
         let per_shard = 3 * txs / SHARDS + 4;
         for shard in memory.shards.iter_mut() {
             let table = shard.0.get_mut().unwrap_or_else(|e| e.into_inner());
-            table.reserve(per_shard, |slot| slot.location.table_hash());
+            table.reserve(per_shard);
         }
         fit(&mut memory.records, txs);
         memory
@@ -243,7 +243,7 @@ impl MvMemory {
             table.clear();
             // A huge block's tables are not kept for ever.
             if table.capacity() > 64 * (3 * txs / SHARDS + 4) {
-                *table = Table::new();
+                *table = Table::default();
             }
         }
         for record in &mut self.records {
@@ -313,16 +313,7 @@ impl MvMemory {
     /// Runs `f` on `location`'s slot, creating it first when it is missing.
     fn with_slot<R>(&self, location: Location, f: impl FnOnce(&mut Slot) -> R) -> R {
         let hash = location.table_hash();
-        let mut table = self.table_of(&location);
-        let slot = table
-            .entry(
-                hash,
-                |s| s.location == location,
-                |s| s.location.table_hash(),
-            )
-            .or_insert_with(|| Slot::new(location))
-            .into_mut();
-        f(slot)
+        f(self.table_of(&location).get_or_insert(hash, location))
     }
 
     /// Runs `f` on `location`'s slot if it exists.
@@ -333,7 +324,7 @@ impl MvMemory {
     ) -> R {
         let hash = location.table_hash();
         let mut table = self.table_of(&location);
-        f(table.find_mut(hash, |s| s.location == location))
+        f(table.find_mut(hash, location))
     }
 
     /// The account as transaction `txn` sees it, lazy credits evaluated.
