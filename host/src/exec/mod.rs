@@ -215,6 +215,59 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_kept_by_a_lane_gives_way_to_a_write_below_its_reader() {
+        // Every call returns slot 0, except the call with two bytes of input, which stores 9
+        // there: the calls after it must return 9 although the lanes kept 5 from the calls
+        // before it. (The contract then conflicts, and its calls may end up waiting in line
+        // until the rest of the block runs sequentially: the results must not change.)
+        let mut block = generate(WorkloadKind::Erc20, 300, 2);
+        let contract = Address::repeat_byte(0x5e);
+        #[rustfmt::skip]
+        let code = Bytes::from_static(&[
+            0x36, 0x60, 0x02, 0x14, 0x60, 0x0d, 0x57, // CALLDATASIZE == 2: jump to the store
+            0x60, 0x00, 0x54, 0x60, 0x14, 0x56, //       SLOAD(0), jump to the return
+            0x5b, 0x60, 0x09, 0x60, 0x00, 0x55, 0x00, // SSTORE(0, 9), STOP
+            0x5b, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3, // return the loaded word
+        ]);
+        let storage = [(U256::ZERO, U256::from(5))];
+        block
+            .state
+            .insert_account(contract, U256::ZERO, 1, code, storage);
+        for (i, tx) in block.txs.iter_mut().enumerate() {
+            tx.kind = TxKind::Call(contract);
+            tx.data = Bytes::from(if i == 100 { vec![2, 2] } else { vec![1] });
+        }
+        let run = |threads: usize| {
+            let options = ExecOptions {
+                threads,
+                ..ExecOptions::default()
+            };
+            execute_block(
+                block.spec,
+                &block.block_env,
+                &block.txs,
+                &block.state,
+                &options,
+            )
+            .expect("the block executes")
+        };
+        let sequential = run(1);
+        let returned = |i: usize| U256::from_be_slice(sequential.results[i].output().unwrap());
+        assert_eq!(
+            (returned(99), returned(101)),
+            (U256::from(5), U256::from(9))
+        );
+        for threads in [2, 4] {
+            for _ in 0..10 {
+                let parallel = run(threads);
+                assert_eq!(parallel.report.strategy, Strategy::Parallel);
+                assert_eq!(parallel.results, sequential.results, "{threads} lanes");
+                assert_eq!(parallel.state, sequential.state, "{threads} lanes");
+            }
+        }
+    }
+
+    #[test]
     fn lanes_run_only_where_contract_calls_are_most_of_the_work() {
         let transfers = vec![tx(&[], 21_000); 2_000];
         assert!(too_little_call_work(&transfers).is_some());
