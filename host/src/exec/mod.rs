@@ -161,19 +161,28 @@ mod tests {
         }
     }
 
+    /// `block` executed over `db` with `threads` lanes and the default options.
+    fn run<DB: DatabaseRef + Send + Sync>(
+        block: &Workload,
+        db: &DB,
+        threads: usize,
+    ) -> BlockOutput {
+        let options = ExecOptions {
+            threads,
+            ..ExecOptions::default()
+        };
+        execute_block(block.spec, &block.block_env, &block.txs, db, &options)
+            .expect("the block executes")
+    }
+
     /// How `block` ran on `threads` lanes, and how many slots it read from the database.
     fn slot_reads(block: &Workload, threads: usize) -> (Strategy, usize) {
         let db = CountingDb {
             state: &block.state,
             slots: AtomicUsize::new(0),
         };
-        let options = ExecOptions {
-            threads,
-            ..ExecOptions::default()
-        };
-        let output = execute_block(block.spec, &block.block_env, &block.txs, &db, &options)
-            .expect("the block executes");
-        (output.report.strategy, db.slots.load(Ordering::Relaxed))
+        let strategy = run(block, &db, threads).report.strategy;
+        (strategy, db.slots.load(Ordering::Relaxed))
     }
 
     #[test]
@@ -237,21 +246,7 @@ mod tests {
             tx.kind = TxKind::Call(contract);
             tx.data = Bytes::from(if i == 100 { vec![2, 2] } else { vec![1] });
         }
-        let run = |threads: usize| {
-            let options = ExecOptions {
-                threads,
-                ..ExecOptions::default()
-            };
-            execute_block(
-                block.spec,
-                &block.block_env,
-                &block.txs,
-                &block.state,
-                &options,
-            )
-            .expect("the block executes")
-        };
-        let sequential = run(1);
+        let sequential = run(&block, &block.state, 1);
         let returned = |i: usize| U256::from_be_slice(sequential.results[i].output().unwrap());
         assert_eq!(
             (returned(99), returned(101)),
@@ -259,7 +254,7 @@ mod tests {
         );
         for threads in [2, 4] {
             for _ in 0..10 {
-                let parallel = run(threads);
+                let parallel = run(&block, &block.state, threads);
                 assert_eq!(parallel.report.strategy, Strategy::Parallel);
                 assert_eq!(parallel.results, sequential.results, "{threads} lanes");
                 assert_eq!(parallel.state, sequential.state, "{threads} lanes");
