@@ -647,10 +647,11 @@ impl MvMemory {
             reset |= matches!(location, Location::StorageReset(_));
             // Noted before the entry exists: see `LowestWriters`.
             self.writers.note(&location, txn);
-            let original = self.read_before_block(&location, txn, reads);
             self.with_slot(location, |slot| {
-                if let (Some(value), Original::Unknown) = (original, slot.original) {
-                    slot.original = Original::Storage(value);
+                if matches!(slot.original, Original::Unknown) {
+                    if let Some(value) = self.read_before_block(&location, txn, reads) {
+                        slot.original = Original::Storage(value);
+                    }
                 }
                 slot.entries.insert(txn, Entry::Data(value))
             });
