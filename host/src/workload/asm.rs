@@ -82,17 +82,21 @@ pub mod op {
     pub const SUB: u8 = 0x03;
     pub const DIV: u8 = 0x04;
     pub const LT: u8 = 0x10;
+    pub const ISZERO: u8 = 0x15;
     pub const EQ: u8 = 0x14;
     pub const SHR: u8 = 0x1c;
     pub const SHA3: u8 = 0x20;
     pub const CALLER: u8 = 0x33;
     pub const CALLDATALOAD: u8 = 0x35;
+    pub const CALLDATASIZE: u8 = 0x36;
+    pub const CALLDATACOPY: u8 = 0x37;
     pub const MLOAD: u8 = 0x51;
     pub const MSTORE: u8 = 0x52;
     pub const SLOAD: u8 = 0x54;
     pub const SSTORE: u8 = 0x55;
     pub const JUMPI: u8 = 0x57;
     pub const JUMP: u8 = 0x56;
+    pub const GAS: u8 = 0x5a;
     pub const JUMPDEST: u8 = 0x5b;
     pub const DUP1: u8 = 0x80;
     pub const DUP3: u8 = 0x82;
@@ -100,6 +104,7 @@ pub mod op {
     pub const LOG0: u8 = 0xa0;
     pub const LOG1: u8 = 0xa1;
     pub const LOG3: u8 = 0xa3;
+    pub const CALL: u8 = 0xf1;
     pub const RETURN: u8 = 0xf3;
     pub const REVERT: u8 = 0xfd;
 }

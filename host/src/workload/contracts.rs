@@ -1,4 +1,5 @@
-//! The workload contracts, assembled here: an ERC-20 token, a constant-product pool, a counter.
+//! The workload contracts, assembled here: an ERC-20 token, a constant-product pool, a router,
+//! a counter.
 
 use super::asm::{assemble, op::*, push, push32, Asm, Asm::*};
 use revm::primitives::{keccak256, Address, B256, U256};
@@ -290,5 +291,41 @@ pub fn counter() -> Vec<u8> {
         push(0),
         Op(LOG0),
         Op(STOP),
+    ])
+}
+
+/// A router: calls the contract whose address is the first word of its input with the rest of
+/// the input, and returns the callee's first word of output, or reverts when the callee does.
+/// Every swap through it is a call into the router, whatever pool it reaches.
+pub fn router() -> Vec<u8> {
+    assemble(&[
+        // The callee's input: the router's input after the first word, copied to memory 0.
+        push(0x20),
+        Op(CALLDATASIZE),
+        Op(SUB),
+        Op(DUP1),
+        push(0x20),
+        push(0),
+        Op(CALLDATACOPY),
+        // CALL(gas, callee, 0, 0, input length, 0, 32).
+        push(0x20),
+        push(0),
+        Op(DUP3),
+        push(0),
+        push(0),
+        push(0),
+        Op(CALLDATALOAD),
+        Op(GAS),
+        Op(CALL),
+        Op(ISZERO),
+        Asm::PushLabel("failed"),
+        Op(JUMPI),
+        push(0x20),
+        push(0),
+        Op(RETURN),
+        Asm::Label("failed"),
+        push(0),
+        push(0),
+        Op(REVERT),
     ])
 }

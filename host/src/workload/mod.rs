@@ -1,14 +1,14 @@
 //! Synthetic blocks generated in code, with real contract bytecode: plain transfers, ERC-20
-//! transfers, constant-product swaps across several pools, a fully dependent chain, a mix, and
-//! token deposits into one exchange address.
+//! transfers, constant-product swaps across several pools (called directly or through one router),
+//! a fully dependent chain, a mix, and token deposits into one exchange address.
 //! Each is sized in transactions and deterministic for a seed.
 
 mod asm;
 mod contracts;
 
 pub use contracts::{
-    counter, erc20, mapping_slot, pool, BALANCE_OF_SELECTOR, SWAP0_SELECTOR, SWAP1_SELECTOR,
-    TRANSFER_SELECTOR,
+    counter, erc20, mapping_slot, pool, router, BALANCE_OF_SELECTOR, SWAP0_SELECTOR,
+    SWAP1_SELECTOR, TRANSFER_SELECTOR,
 };
 
 use crate::state::{BlockHashes, InMemoryState};
@@ -27,6 +27,9 @@ pub enum WorkloadKind {
     Erc20,
     /// Swaps on constant-product pools; swaps on the same pool conflict.
     Uniswap,
+    /// The same swaps, each made through one router contract, as most swaps on mainnet are:
+    /// every transaction calls the router, and only those reaching the same pool conflict.
+    Routed,
     /// Every transaction increments one counter: each depends on the previous one.
     Chain,
     /// 40% raw, 40% ERC-20, 15% swaps, 5% chain, shuffled.
@@ -38,10 +41,11 @@ pub enum WorkloadKind {
 
 impl WorkloadKind {
     /// Every kind, in report order.
-    pub const ALL: [WorkloadKind; 6] = [
+    pub const ALL: [WorkloadKind; 7] = [
         Self::Raw,
         Self::Erc20,
         Self::Uniswap,
+        Self::Routed,
         Self::Chain,
         Self::Mixed,
         Self::Deposits,
@@ -54,6 +58,7 @@ impl fmt::Display for WorkloadKind {
             Self::Raw => "raw",
             Self::Erc20 => "erc20",
             Self::Uniswap => "uniswap",
+            Self::Routed => "routed",
             Self::Chain => "chain",
             Self::Mixed => "mixed",
             Self::Deposits => "deposits",
@@ -69,8 +74,8 @@ impl FromStr for WorkloadKind {
             .find(|k| k.to_string() == s)
             .ok_or_else(|| {
                 format!(
-                    "unknown workload `{s}` (expected raw, erc20, uniswap, chain, mixed or \
-                     deposits)"
+                    "unknown workload `{s}` (expected raw, erc20, uniswap, routed, chain, \
+                     mixed or deposits)"
                 )
             })
     }
@@ -122,6 +127,7 @@ const RECIPIENTS: u64 = 2;
 const TOKEN: u64 = 3;
 const POOL: u64 = 4;
 const COUNTER: u64 = 5;
+const ROUTER: u64 = 6;
 /// The exchange's deposit address among the recipients (transactions number fewer).
 const DEPOSIT: u64 = 1 << 39;
 
@@ -163,13 +169,20 @@ pub fn generate(kind: WorkloadKind, txs: usize, seed: u64) -> Workload {
         Bytes::from(contracts::counter()),
         [],
     );
+    let router = account(ROUTER, 0);
+    state.insert_account(router, U256::ZERO, 1, Bytes::from(contracts::router()), []);
     let pool_code = Bytes::from(contracts::pool());
     for p in 0..POOLS as u64 {
-        let reserves = [
+        let mut storage = vec![
             (U256::ZERO, U256::from(POOL_RESERVE)),
             (U256::from(1), U256::from(POOL_RESERVE)),
         ];
-        state.insert_account(account(POOL, p), U256::ZERO, 1, pool_code.clone(), reserves);
+        if kind == WorkloadKind::Routed {
+            // The router trades for everyone: it holds both tokens in every pool.
+            storage.push((contracts::mapping_slot(router, 2), U256::from(POOL_RESERVE)));
+            storage.push((contracts::mapping_slot(router, 3), U256::from(POOL_RESERVE)));
+        }
+        state.insert_account(account(POOL, p), U256::ZERO, 1, pool_code.clone(), storage);
     }
     let mut token_holders = Vec::new();
     let mut list = Vec::with_capacity(txs);
@@ -203,28 +216,30 @@ pub fn generate(kind: WorkloadKind, txs: usize, seed: u64) -> Workload {
                 let data = calldata(TRANSFER_SELECTOR, &[to.into_word().into(), amount]);
                 call(sender, token, U256::ZERO, data, 100_000)
             }
-            WorkloadKind::Uniswap => {
+            WorkloadKind::Uniswap | WorkloadKind::Routed => {
                 let pool = account(POOL, rng.below(POOLS as u64));
                 let zero_for_one = rng.below(2) == 0;
                 let amount = U256::from(1_000_000 + rng.below(1_000_000_000));
-                // The trader's balance of the token going in, kept by the pool (mapping 2 or 3).
-                let map = if zero_for_one { 2 } else { 3 };
-                let mut storage = state.storage_of(&pool);
-                storage.insert(contracts::mapping_slot(sender, map), amount);
-                let info = state.account(&pool).expect("pools are created above");
-                state.insert_account_by_hash(pool, info, storage);
                 let selector = if zero_for_one {
                     SWAP0_SELECTOR
                 } else {
                     SWAP1_SELECTOR
                 };
-                call(
-                    sender,
-                    pool,
-                    U256::ZERO,
-                    calldata(selector, &[amount]),
-                    150_000,
-                )
+                let swap = calldata(selector, &[amount]);
+                if kind == WorkloadKind::Routed {
+                    let mut data = pool.into_word().to_vec();
+                    data.extend(swap);
+                    call(sender, router, U256::ZERO, data, 180_000)
+                } else {
+                    // The trader's balance of the token going in, kept by the pool (mapping 2
+                    // or 3).
+                    let map = if zero_for_one { 2 } else { 3 };
+                    let mut storage = state.storage_of(&pool);
+                    storage.insert(contracts::mapping_slot(sender, map), amount);
+                    let info = state.account(&pool).expect("pools are created above");
+                    state.insert_account_by_hash(pool, info, storage);
+                    call(sender, pool, U256::ZERO, swap, 150_000)
+                }
             }
             WorkloadKind::Chain | WorkloadKind::Mixed => {
                 call(sender, counter, U256::ZERO, Vec::new(), 60_000)

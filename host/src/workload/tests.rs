@@ -52,20 +52,23 @@ fn erc20_transfers_move_balances_and_log() {
 }
 
 #[test]
-fn swaps_keep_the_constant_product() {
-    let (_, out, post) = run(WorkloadKind::Uniswap, 200);
-    assert!(
-        out.receipts.iter().all(|r| r.logs.len() == 1),
-        "one Swap log each"
-    );
-    for p in 0..POOLS as u64 {
-        let pool = account(POOL, p);
-        let storage = post.storage_of(&pool);
-        let (r0, r1) = (storage[&U256::ZERO], storage[&U256::from(1)]);
+fn swaps_directly_or_through_the_router_reach_every_pool_and_keep_the_constant_product() {
+    for kind in [WorkloadKind::Uniswap, WorkloadKind::Routed] {
+        let (_, out, post) = run(kind, 200);
         assert!(
-            r0 * r1 >= U256::from(POOL_RESERVE) * U256::from(POOL_RESERVE),
-            "x*y never shrinks"
+            out.receipts.iter().all(|r| r.logs.len() == 1),
+            "{kind}: one Swap log each"
         );
+        for p in 0..POOLS as u64 {
+            let pool = account(POOL, p);
+            let storage = post.storage_of(&pool);
+            let (r0, r1) = (storage[&U256::ZERO], storage[&U256::from(1)]);
+            assert_ne!(r0, U256::from(POOL_RESERVE), "{kind}: pool {p} swapped");
+            assert!(
+                r0 * r1 >= U256::from(POOL_RESERVE) * U256::from(POOL_RESERVE),
+                "{kind}: x*y never shrinks"
+            );
+        }
     }
 }
 
