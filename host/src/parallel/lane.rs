@@ -6,7 +6,7 @@ use super::fee::{beneficiary_fee, credit_account};
 use super::handler::DeferredFeeHandler;
 use super::hot_targets::HotTargets;
 use super::lane_db::{LaneDb, LaneError};
-use super::location::{CreditKind, Incarnation, Location, TxIdx, Written};
+use super::location::{CreditKind, Incarnation, Location, Read, TxIdx, Written};
 use super::mv_memory::MvMemory;
 use super::outcomes::Outcomes;
 use super::padded::Padded;
@@ -217,7 +217,7 @@ fn execute<B: DatabaseRef>(
     shared.outcomes.prefetch(txn);
     shared.mv.prefetch_record(txn);
     // A first execution waits for the previous transaction from its sender, or the previous
-    // call into its contract if that conflicted: the later of the two.
+    // call into its contract while calls into it depend on the one before: the later of the two.
     let window = 2 * shared.counts.len();
     let contract = shared.hot_targets.wait_for(txn);
     let previous = previous_from_sender(shared.txs, txn, window).max(contract);
@@ -244,6 +244,7 @@ fn execute<B: DatabaseRef>(
             }
             Ok(execution) => {
                 let db = evm.ctx.db();
+                check_against_previous_call(shared, txn, incarnation, db.reads());
                 let ranged = db.relaxed_slots() > 0;
                 if ranged {
                     counts.ranged.fetch_add(1, Ordering::Relaxed);
@@ -263,6 +264,26 @@ fn execute<B: DatabaseRef>(
                     .finish_execution(txn, incarnation, wrote_new, lane);
             }
         }
+    }
+}
+
+/// Notes whether a first execution of `txn` read what the previous call into its contract
+/// wrote, once that call executed (see [`HotTargets::checked`]).
+fn check_against_previous_call<B>(
+    shared: &Shared<'_, B>,
+    txn: TxIdx,
+    incarnation: Incarnation,
+    reads: &[Read],
+) {
+    if incarnation != 0 {
+        return;
+    }
+    let Some(previous) = shared.hot_targets.previous_call(txn) else {
+        return;
+    };
+    if shared.scheduler.is_executed(previous) {
+        let dependent = shared.mv.reads_a_write_of(reads, previous);
+        shared.hot_targets.checked(txn, dependent);
     }
 }
 

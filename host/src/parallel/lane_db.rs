@@ -157,6 +157,11 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
         Ok(transfer.apply(sender, Some(recipient)))
     }
 
+    /// The reads of the incarnation so far.
+    pub fn reads(&self) -> &[Read] {
+        &self.reads
+    }
+
     /// The reads of the incarnation so far (the memory swaps them out when it records them).
     pub fn reads_mut(&mut self) -> &mut Vec<Read> {
         &mut self.reads

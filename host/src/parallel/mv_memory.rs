@@ -550,6 +550,14 @@ impl MvMemory {
         })
     }
 
+    /// Whether any of `reads` is of a location transaction `writer`'s last incarnation wrote.
+    pub fn reads_a_write_of(&self, reads: &[Read], writer: TxIdx) -> bool {
+        let record = lock(&self.records[writer]);
+        reads
+            .iter()
+            .any(|read| record.writes.contains(&read.location))
+    }
+
     /// Whether an incarnation of transaction `txn` failed validation in this block.
     pub fn was_aborted(&self, txn: TxIdx) -> bool {
         lock(&self.records[txn]).aborted
