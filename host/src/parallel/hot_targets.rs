@@ -21,10 +21,10 @@
 //!
 //! With lazy storage every execution after a failed validation is *tracked* ([`super::slot_taint`]). When a tracked
 //! execution of a call into `C` reads the slots that conflicted as ranges (a token's balance of
-//! a deposit address), calls into `C` stop waiting and are all tracked; once tracking fails them
-//! (a range is left, an account changed, a pool's reserves go through multiplications), they
-//! wait for good. Only scheduling and the form of reads and writes change: results are exactly
-//! those of Block-STM.
+//! a deposit address), calls into `C` are all tracked and do not wait; once tracking fails them
+//! (a range is left, an account changed, a pool's reserves go through multiplications), they are
+//! no longer tracked, and wait by the checks. Only scheduling and the form of reads and writes
+//! change: results are exactly those of Block-STM.
 
 use super::location::TxIdx;
 use super::mv_memory::Changed;
@@ -33,14 +33,17 @@ use revm::primitives::{AddressMap, TxKind};
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
-/// A target's state: its calls run beside each other.
+/// Waiting, by the checks: calls run beside each other.
 const COLD: u8 = 0;
-/// Most checked calls depended on the previous one: calls wait.
+/// More than half of the checked calls depended on the previous one: calls wait.
 const WAIT: u8 = 1;
-/// Ranges took a conflict away: calls track and do not wait.
-const TRACK: u8 = 2;
-/// Tracking failed calls: they wait for good.
-const STUCK: u8 = 3;
+
+/// Tracking (lazy storage only): not tried.
+const UNTRIED: u8 = 0;
+/// Ranges took a conflict away: calls track, and do not wait.
+const TRACK: u8 = 1;
+/// Tracking failed: calls do not track, and wait by the checks.
+const FAILED: u8 = 2;
 
 /// Checks before calls may wait. Once they do, the calls behind fall in line at once, before a
 /// later check could tell they need not: one dependency in the first check or two would make
@@ -64,7 +67,7 @@ struct Grouped {
     target: Vec<Option<u32>>,
     /// Per transaction: the previous transaction calling the same target.
     previous: Vec<Option<TxIdx>>,
-    /// Per target: its state and what its calls showed.
+    /// Per target: whether its calls wait or track, and what their checks showed.
     hot: Vec<Target>,
 }
 
@@ -102,8 +105,10 @@ impl Grouped {
 /// A contract called in the block.
 #[derive(Default)]
 struct Target {
-    /// [`COLD`], [`WAIT`], [`TRACK`] or [`STUCK`].
-    state: AtomicU8,
+    /// [`COLD`] or [`WAIT`].
+    waits: AtomicU8,
+    /// [`UNTRIED`], [`TRACK`] or [`FAILED`].
+    tracking: AtomicU8,
     /// Calls checked against their previous call into the contract.
     checked: AtomicU32,
     /// Those that read something the previous call wrote.
@@ -129,8 +134,17 @@ impl Target {
             false => (WAIT, COLD),
         };
         let _ = self
-            .state
+            .waits
             .compare_exchange(from, to, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Whether calls into the contract wait for the previous one.
+    fn waits(&self) -> bool {
+        self.waits.load(Ordering::Relaxed) == WAIT && !self.tracks()
+    }
+
+    fn tracks(&self) -> bool {
+        self.tracking.load(Ordering::Relaxed) == TRACK
     }
 }
 
@@ -149,24 +163,23 @@ impl<'a> HotTargets<'a> {
         self.grouped.get_or_init(|| Grouped::new(self.txs))
     }
 
-    /// The state of `txn`'s target, once calls are grouped.
+    /// `txn`'s target, once calls are grouped.
     fn hot(&self, txn: TxIdx) -> Option<&Target> {
         self.grouped.get()?.hot(txn)
     }
 
-    fn state(&self, txn: TxIdx) -> u8 {
-        self.hot(txn)
-            .map_or(COLD, |h| h.state.load(Ordering::Relaxed))
-    }
-
     /// Notes that `txn`'s execution failed validation on what `changed`: calls are grouped by
-    /// target from now on, and checked against their previous call.
+    /// target from now on, and checked against their previous call. A change ranges do not
+    /// take away fails tracking.
     pub fn conflicted(&self, txn: TxIdx, changed: Changed) {
         if let Some(hot) = self.grouped_to_change().hot(txn) {
             if changed == Changed::Other {
-                let _ =
-                    hot.state
-                        .compare_exchange(TRACK, STUCK, Ordering::Relaxed, Ordering::Relaxed);
+                let _ = hot.tracking.compare_exchange(
+                    TRACK,
+                    FAILED,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
             }
         }
     }
@@ -188,35 +201,33 @@ impl<'a> HotTargets<'a> {
     }
 
     /// Notes that a tracked execution of `txn` read the slots that conflicted as ranges: calls
-    /// into its target stop waiting, unless tracking already failed them.
+    /// into its target track and stop waiting, unless tracking failed them.
     pub fn relaxed(&self, txn: TxIdx) {
         if let Some(hot) = self.hot(txn) {
-            let _ = hot
-                .state
-                .compare_exchange(WAIT, TRACK, Ordering::Relaxed, Ordering::Relaxed);
+            let _ =
+                hot.tracking
+                    .compare_exchange(UNTRIED, TRACK, Ordering::Relaxed, Ordering::Relaxed);
         }
     }
 
     /// Notes that a tracked execution of `txn` used a conflicting slot in a way no range keeps
-    /// (a pool's reserves): calls into its target wait for good.
+    /// (a pool's reserves): calls into its target no longer track.
     pub fn untrackable(&self, txn: TxIdx) {
         if let Some(hot) = self.grouped_to_change().hot(txn) {
-            hot.state.store(STUCK, Ordering::Relaxed);
+            hot.tracking.store(FAILED, Ordering::Relaxed);
         }
     }
 
     /// The transaction `txn` should wait for, if its target is hot: the previous call into it.
     pub fn wait_for(&self, txn: TxIdx) -> Option<TxIdx> {
-        match self.state(txn) {
-            WAIT | STUCK => self.grouped.get().and_then(|grouped| grouped.previous[txn]),
-            _ => None,
-        }
+        let grouped = self.grouped.get()?;
+        grouped.hot(txn)?.waits().then(|| grouped.previous[txn])?
     }
 
     /// Whether an execution of `txn` is to be tracked: with lazy storage, when calls into its
     /// target track or when it failed validation before (asked last: it takes a lock).
     pub fn track(&self, txn: TxIdx, aborted_before: impl FnOnce() -> bool) -> bool {
-        self.lazy_storage && (self.state(txn) == TRACK || aborted_before())
+        self.lazy_storage && (self.hot(txn).is_some_and(Target::tracks) || aborted_before())
     }
 }
 
@@ -324,15 +335,19 @@ mod tests {
             "a slot read as a value: still tracking"
         );
         targets.conflicted(4, Changed::Other);
-        assert_eq!(targets.wait_for(4), Some(1), "tracking failed: calls wait");
+        assert_eq!(
+            targets.wait_for(4),
+            Some(1),
+            "tracking failed: calls wait by the checks"
+        );
         targets.relaxed(4);
-        assert_eq!(targets.wait_for(4), Some(1), "for good");
+        assert!(!targets.track(4, || false), "for good");
         targets.untrackable(0);
         targets.relaxed(0);
-        assert_eq!(
-            targets.wait_for(3),
-            Some(0),
+        assert!(
+            !targets.track(3, || false),
             "a slot used otherwise: for good too"
         );
+        assert_eq!(targets.wait_for(3), None, "contract 1 was not checked");
     }
 }
