@@ -6,9 +6,10 @@
 //! Block-STM runs a transaction optimistically and throws its execution away when validation
 //! finds that an earlier transaction changed what it read. Swaps on one pool, or calls into one
 //! counter, game or mint, do that one after another. Once a validation fails in the block,
-//! calls are grouped by the contract they call, and each first execution of a call into `C`
-//! that ends after the previous call into `C` executed is checked: did it read anything that
-//! call wrote? While more than half of the checked calls into `C` did, later first executions
+//! calls are grouped by the contract they call, and each call into `C` is checked once, by the
+//! first of its executions that ends after the previous call into `C` executed: did it read
+//! anything that call wrote? (Not only first incarnations: a call that depends on the one before
+//! often fails its first, and checking first incarnations alone would hide it.) While more than half of the checked calls into `C` did, later first executions
 //! of calls into `C` wait (as on a dependency) until the previous call into `C` has executed,
 //! and the lane takes other work meanwhile. Calls into a token moving different holders'
 //! balances, or into a router of which only the swaps reaching the same pool conflict, run side
@@ -30,7 +31,7 @@ use super::location::TxIdx;
 use super::mv_memory::Changed;
 use revm::context::TxEnv;
 use revm::primitives::{AddressMap, TxKind};
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// Waiting, by the checks: calls run beside each other.
@@ -69,6 +70,8 @@ struct Grouped {
     previous: Vec<Option<TxIdx>>,
     /// Per target: whether its calls wait or track, and what their checks showed.
     hot: Vec<Target>,
+    /// Per transaction: whether it was checked against its previous call.
+    checked: Vec<AtomicBool>,
 }
 
 impl Grouped {
@@ -90,10 +93,12 @@ impl Grouped {
             previous.push(last);
         }
         let hot = (0..index.len()).map(|_| Target::default()).collect();
+        let checked = (0..txs.len()).map(|_| AtomicBool::new(false)).collect();
         Self {
             target,
             previous,
             hot,
+            checked,
         }
     }
 
@@ -184,19 +189,27 @@ impl<'a> HotTargets<'a> {
         }
     }
 
-    /// The previous call into `txn`'s target, once calls are grouped: a first execution of
-    /// `txn` that ends after it executed is to be checked against it ([`Self::checked`]).
-    pub fn previous_call(&self, txn: TxIdx) -> Option<TxIdx> {
+    /// The previous call into `txn`'s target, once calls are grouped, while `txn` is not
+    /// checked against it yet ([`Self::checked`]).
+    pub fn unchecked_previous_call(&self, txn: TxIdx) -> Option<TxIdx> {
         let grouped = self.grouped.get()?;
         grouped.target[txn]?;
-        grouped.previous[txn]
+        (!grouped.checked[txn].load(Ordering::Relaxed))
+            .then_some(grouped.previous[txn])
+            .flatten()
     }
 
-    /// Notes whether a first execution of `txn` read something its previous call wrote: its
-    /// target waits while most checks find a dependency, and stops waiting otherwise.
+    /// Notes whether an execution of `txn` read something its previous call wrote, once per
+    /// transaction: its target waits while most checks find a dependency, and stops waiting
+    /// otherwise.
     pub fn checked(&self, txn: TxIdx, dependent: bool) {
-        if let Some(hot) = self.hot(txn) {
-            hot.count(dependent);
+        let Some(grouped) = self.grouped.get() else {
+            return;
+        };
+        if let Some(hot) = grouped.hot(txn) {
+            if !grouped.checked[txn].swap(true, Ordering::Relaxed) {
+                hot.count(dependent);
+            }
         }
     }
 
@@ -244,25 +257,48 @@ mod tests {
         }
     }
 
-    /// Notes `n` checks of calls like `txn`, `dependent` or not.
+    /// Counts `n` checks of calls into `txn`'s target, `dependent` or not, as if of as many
+    /// calls.
     fn check(targets: &HotTargets<'_>, txn: TxIdx, dependent: bool, n: u32) {
+        let hot = targets.hot(txn).expect("grouped, and a call");
         for _ in 0..n {
-            targets.checked(txn, dependent);
+            hot.count(dependent);
         }
+    }
+
+    #[test]
+    fn each_call_is_checked_once_and_only_once_calls_are_grouped() {
+        let txs = [call(1, &[1]), call(1, &[2]), call(1, &[3])];
+        let targets = HotTargets::new(&txs, false);
+        assert_eq!(targets.unchecked_previous_call(1), None, "not grouped yet");
+        targets.checked(1, true);
+        targets.conflicted(0, Changed::Slot);
+        assert_eq!(targets.unchecked_previous_call(0), None, "the first call");
+        assert_eq!(targets.unchecked_previous_call(2), Some(1));
+        targets.checked(2, true);
+        targets.checked(2, true);
+        assert_eq!(targets.unchecked_previous_call(2), None, "checked");
+        assert_eq!(targets.unchecked_previous_call(1), Some(0));
+        let hot = targets.hot(2).unwrap();
+        assert_eq!(
+            (
+                hot.checked.load(Ordering::Relaxed),
+                hot.dependent.load(Ordering::Relaxed)
+            ),
+            (1, 1),
+            "one check: before the grouping nothing counts, and a call counts once"
+        );
     }
 
     #[test]
     fn calls_wait_while_most_of_them_depend_on_the_previous_call() {
         let txs = [call(1, &[1]), call(1, &[2]), call(1, &[3]), call(1, &[4])];
         let targets = HotTargets::new(&txs, false);
-        assert_eq!(targets.previous_call(1), None, "not grouped yet");
-        check(&targets, 1, true, MIN_CHECKS);
         targets.conflicted(1, Changed::Slot);
-        assert_eq!(targets.previous_call(2), Some(1), "grouped by the conflict");
         assert_eq!(
             targets.wait_for(2),
             None,
-            "neither the conflict nor the checks before it make calls wait"
+            "a conflict does not make calls wait"
         );
         check(&targets, 2, true, MIN_CHECKS - 1);
         assert_eq!(targets.wait_for(2), None, "too few checks");

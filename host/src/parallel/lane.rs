@@ -244,7 +244,7 @@ fn execute<B: DatabaseRef>(
             }
             Ok(execution) => {
                 let db = evm.ctx.db();
-                check_against_previous_call(shared, txn, incarnation, db.reads());
+                check_against_previous_call(shared, txn, db.reads());
                 let ranged = db.relaxed_slots() > 0;
                 if ranged {
                     counts.ranged.fetch_add(1, Ordering::Relaxed);
@@ -267,18 +267,10 @@ fn execute<B: DatabaseRef>(
     }
 }
 
-/// Notes whether a first execution of `txn` read what the previous call into its contract
-/// wrote, once that call executed (see [`HotTargets::checked`]).
-fn check_against_previous_call<B>(
-    shared: &Shared<'_, B>,
-    txn: TxIdx,
-    incarnation: Incarnation,
-    reads: &[Read],
-) {
-    if incarnation != 0 {
-        return;
-    }
-    let Some(previous) = shared.hot_targets.previous_call(txn) else {
+/// Notes whether an execution of `txn` read what the previous call into its contract wrote,
+/// once that call executed (see [`HotTargets::checked`]).
+fn check_against_previous_call<B>(shared: &Shared<'_, B>, txn: TxIdx, reads: &[Read]) {
+    let Some(previous) = shared.hot_targets.unchecked_previous_call(txn) else {
         return;
     };
     if shared.scheduler.is_executed(previous) {

@@ -752,6 +752,29 @@ mod tests {
     }
 
     #[test]
+    fn a_read_depends_on_a_transaction_that_wrote_its_location() {
+        let written = Location::Storage(Address::repeat_byte(4), U256::from(1));
+        let other = Location::Storage(Address::repeat_byte(4), U256::from(2));
+        let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
+        memory.record(
+            1,
+            &mut Vec::new(),
+            &mut vec![(written, Written::Storage(U256::ONE))],
+        );
+        let read = |location| Read {
+            location,
+            observed: Observed::Storage(U256::ZERO),
+        };
+        assert!(memory.reads_a_write_of(&[read(other), read(written)], 1));
+        assert!(!memory.reads_a_write_of(&[read(other)], 1));
+        assert!(
+            !memory.reads_a_write_of(&[read(written)], 0),
+            "transaction 0 wrote nothing"
+        );
+        memory.recycle();
+    }
+
+    #[test]
     fn a_slot_keeps_the_value_its_writer_read_before_the_block() {
         let address = Address::repeat_byte(4);
         let slot = Location::Storage(address, U256::from(1));

@@ -157,11 +157,12 @@ fn swaps_through_one_router_run_in_lanes_as_only_those_on_one_pool_conflict() {
 }
 
 #[test]
-fn calls_that_each_depend_on_the_previous_one_wait_in_line_and_run_sequentially() {
-    // Every call increments one counter (with an input, so that it counts as contract work):
-    // once two conflict, calls into the counter wait for the one before, and the dependency
-    // monitor hands the block to the sequential path. Whether and when the first conflict
-    // comes depends on the lanes' timing.
+fn calls_that_each_depend_on_the_previous_one_make_lanes_lose_and_run_sequentially() {
+    // Every call increments one counter (with an input, so that it counts as contract work).
+    // Side by side, the calls throw each other's executions away; once 8 checks found that each
+    // read the previous one's write, they wait in line instead. Either way the dependency
+    // monitor hands the block to the sequential path, and whether and when depends on the
+    // lanes' timing.
     let mut w = generate(WorkloadKind::Chain, 400, 5);
     for tx in &mut w.txs {
         tx.data = Bytes::from_static(&[1]);
