@@ -8,12 +8,12 @@
 //! counter, game or mint, do that one after another. Once a validation fails in the block,
 //! calls are grouped by the contract they call, and each call into `C` is checked once, by the
 //! first of its executions that ends after the previous call into `C` executed: did it read
-//! anything that call wrote? (Not only first incarnations: a call that depends on the one before
-//! often fails its first, and checking first incarnations alone would hide it.) While more than half of the checked calls into `C` did, later first executions
-//! of calls into `C` wait (as on a dependency) until the previous call into `C` has executed,
-//! and the lane takes other work meanwhile. Calls into a token moving different holders'
-//! balances, or into a router of which only the swaps reaching the same pool conflict, run side
-//! by side.
+//! anything that call wrote? (Re-executions count: a call that depends on the one before often
+//! fails its first execution, and checking first executions alone would hide the dependency.)
+//! While more than half of the checked calls into `C` did, later first executions of calls into
+//! `C` wait (as on a dependency) until the previous call into `C` has executed, and the lane
+//! takes other work meanwhile. Calls into a token moving different holders' balances, or into a
+//! router of which only the swaps reaching the same pool conflict, run side by side.
 //!
 //! A conflict alone does not make calls wait: the calls after it would pile up in line at once,
 //! before any of them executed to be checked (53 of 105 in a test block whose calls do not
@@ -34,11 +34,6 @@ use revm::primitives::{AddressMap, TxKind};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
-/// Waiting, by the checks: calls run beside each other.
-const COLD: u8 = 0;
-/// More than half of the checked calls depended on the previous one: calls wait.
-const WAIT: u8 = 1;
-
 /// Tracking (lazy storage only): not tried.
 const UNTRIED: u8 = 0;
 /// Ranges took a conflict away: calls track, and do not wait.
@@ -52,7 +47,7 @@ const FAILED: u8 = 2;
 const MIN_CHECKS: u32 = 8;
 
 /// Calls of one block grouped by the contract they call. The grouping is made when a call
-/// first conflicts: until then every target is cold, and a block without conflicts (transfers,
+/// first conflicts: until then no call waits, and a block without conflicts (transfers,
 /// a token's transfers) never pays for it (a scan of a 2,000-transaction block took 110-120 us
 /// back to back and up to 370 us after idle, most of a block's setup).
 pub struct HotTargets<'a> {
@@ -110,8 +105,6 @@ impl Grouped {
 /// A contract called in the block.
 #[derive(Default)]
 struct Target {
-    /// [`COLD`] or [`WAIT`].
-    waits: AtomicU8,
     /// [`UNTRIED`], [`TRACK`] or [`FAILED`].
     tracking: AtomicU8,
     /// Calls checked against their previous call into the contract.
@@ -128,24 +121,17 @@ impl Target {
         checked >= MIN_CHECKS && 2 * self.dependent.load(Ordering::Relaxed) > checked
     }
 
-    /// Counts a check, and moves between cold and waiting by what the checks showed.
+    /// Counts a check.
     fn count(&self, dependent: bool) {
         self.checked.fetch_add(1, Ordering::Relaxed);
         if dependent {
             self.dependent.fetch_add(1, Ordering::Relaxed);
         }
-        let (from, to) = match self.mostly_dependent() {
-            true => (COLD, WAIT),
-            false => (WAIT, COLD),
-        };
-        let _ = self
-            .waits
-            .compare_exchange(from, to, Ordering::Relaxed, Ordering::Relaxed);
     }
 
     /// Whether calls into the contract wait for the previous one.
     fn waits(&self) -> bool {
-        self.waits.load(Ordering::Relaxed) == WAIT && !self.tracks()
+        self.mostly_dependent() && !self.tracks()
     }
 
     fn tracks(&self) -> bool {
