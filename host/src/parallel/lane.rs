@@ -11,7 +11,7 @@ use super::mv_memory::MvMemory;
 use super::outcomes::Outcomes;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
-use super::sender_chains::previous_from_sender;
+use super::sender_chains::SenderChains;
 use crate::bloom::BloomMemo;
 use crate::exec::transfer::TransferRules;
 use crate::offload::evm_ops::{block_table, enter_lane};
@@ -65,6 +65,8 @@ pub struct Shared<'a, B> {
     pub transfers: Option<TransferRules>,
     /// Contracts whose calls conflicted in this block.
     pub hot_targets: HotTargets<'a>,
+    /// Each transaction's previous one from its sender.
+    pub sender_chains: SenderChains<'a>,
 }
 
 /// A lane's incarnations executed and aborted.
@@ -197,6 +199,7 @@ fn validate<B: DatabaseRef>(
     let aborted = changed.is_some() && shared.scheduler.try_validation_abort(txn, incarnation);
     if let Some(changed) = changed.filter(|_| aborted) {
         shared.hot_targets.conflicted(txn, changed);
+        shared.sender_chains.link();
         shared.mv.convert_writes_to_estimates(txn);
         shared.counts(lane).aborts.fetch_add(1, Ordering::Relaxed);
         monitor_dependencies(shared);
@@ -220,7 +223,7 @@ fn execute<B: DatabaseRef>(
     // call into its contract while calls into it depend on the one before: the later of the two.
     let window = 2 * shared.counts.len();
     let contract = shared.hot_targets.wait_for(txn);
-    let previous = previous_from_sender(shared.txs, txn, window).max(contract);
+    let previous = shared.sender_chains.previous(txn, window).max(contract);
     if let Some(previous) = previous.filter(|_| incarnation == 0) {
         if shared.scheduler.add_dependency(txn, previous, lane) {
             if contract == Some(previous) {

@@ -61,6 +61,7 @@ use revm::context::{BlockEnv, TxEnv};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use scheduler::Scheduler;
+use sender_chains::SenderChains;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -97,6 +98,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         offloader: options.offloader.as_ref(),
         transfers: TransferRules::for_block(spec, block_env, options),
         hot_targets: HotTargets::new(txs, options.lazy_storage),
+        sender_chains: SenderChains::new(txs),
     };
     let started = Instant::now();
     let setup = started - entered;
