@@ -170,7 +170,9 @@ pub fn generate(kind: WorkloadKind, txs: usize, seed: u64) -> Workload {
         [],
     );
     let router = account(ROUTER, 0);
-    state.insert_account(router, U256::ZERO, 1, Bytes::from(contracts::router()), []);
+    if kind == WorkloadKind::Routed {
+        state.insert_account(router, U256::ZERO, 1, Bytes::from(contracts::router()), []);
+    }
     let pool_code = Bytes::from(contracts::pool());
     for p in 0..POOLS as u64 {
         let mut storage = vec![
