@@ -64,9 +64,26 @@ fn pre_state() -> InMemoryState {
         contract(5),
         U256::ZERO,
         1,
-        Bytes::from_static(&[0x60, 0x00, 0x35, 0x31, 0x60, 0x00, 0x55, 0x00]),
+        Bytes::from_static(BALANCE_READER),
         [],
     );
+    // Long calls' own senders and balance readers.
+    for i in 0..MAX_TXS {
+        state.insert_account(
+            long_sender(i),
+            U256::from(10u128.pow(20)),
+            0,
+            Bytes::new(),
+            [],
+        );
+        state.insert_account(
+            long_reader(i),
+            U256::ZERO,
+            1,
+            Bytes::from_static(BALANCE_READER),
+            [],
+        );
+    }
     // Banks that hold a few wei, a few ether, and nearly the most a balance can (deposits
     // into it overflow).
     let banks = [
@@ -81,6 +98,26 @@ fn pre_state() -> InMemoryState {
 }
 
 const BANKS: u64 = 3;
+
+/// SSTORE(0, BALANCE(cd[0])).
+const BALANCE_READER: &[u8] = &[0x60, 0x00, 0x35, 0x31, 0x60, 0x00, 0x55, 0x00];
+
+/// The most transactions a plan has.
+const MAX_TXS: u64 = 48;
+
+/// The sender of a long call at index `i`: its only transaction.
+fn long_sender(i: u64) -> Address {
+    addr(200 + i)
+}
+
+/// The balance reader a long call at index `i` calls: no other transaction calls it.
+fn long_reader(i: u64) -> Address {
+    addr(300 + i)
+}
+
+/// The gas limit of a long call: high enough for lanes to start it early, before the
+/// transactions below it change the balance it reads.
+const LONG_GAS_LIMIT: u64 = 2_000_000;
 
 fn bank(n: u64) -> Address {
     contract(6 + n)
@@ -118,6 +155,8 @@ enum Action {
     Destruct,
     ReadCoinbase,
     ReadBalance { of: u64 },
+    // From a sender of its own, into a reader of its own, with a high gas limit.
+    LongReadBalance { of: u64 },
     Deposit { bank: u64, value: u64 },
     Withdraw { bank: u64, amount: u64 },
     BankBalance { bank: u64 },
@@ -133,6 +172,7 @@ fn action() -> impl Strategy<Value = Action> {
         Just(Action::Destruct),
         Just(Action::ReadCoinbase),
         (0..SENDERS + 3 + BANKS).prop_map(|of| Action::ReadBalance { of }),
+        (0..SENDERS + 3 + BANKS).prop_map(|of| Action::LongReadBalance { of }),
         bank_action(),
     ]
 }
@@ -156,11 +196,28 @@ fn word(v: u64) -> [u8; 32] {
     U256::from(v).to_be_bytes()
 }
 
+/// The account balance reader's input `of` names, as a word: a sender, another account or a
+/// bank.
+fn holder(of: u64) -> Vec<u8> {
+    let of = if of >= SENDERS + 3 {
+        bank(of - SENDERS - 3)
+    } else {
+        addr(of)
+    };
+    of.into_word().0.to_vec()
+}
+
 fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
     let mut nonces = [0u64; SENDERS as usize];
     plan.iter()
-        .map(|(sender, action, bad_nonce)| {
-            let nonce = &mut nonces[*sender as usize];
+        .zip(0..)
+        .map(|((sender, action, bad_nonce), i)| {
+            let long = matches!(action, Action::LongReadBalance { .. });
+            let mut fresh = 0;
+            let (caller, nonce) = match long {
+                true => (long_sender(i), &mut fresh),
+                false => (addr(*sender), &mut nonces[*sender as usize]),
+            };
             let tx_nonce = if *bad_nonce { *nonce + 1 } else { *nonce };
             if !bad_nonce {
                 *nonce += 1;
@@ -188,14 +245,8 @@ fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
                 ),
                 Action::Destruct => (contract(3), U256::ZERO, Vec::new()),
                 Action::ReadCoinbase => (contract(4), U256::ZERO, Vec::new()),
-                Action::ReadBalance { of } => {
-                    let of = if *of >= SENDERS + 3 {
-                        bank(of - SENDERS - 3)
-                    } else {
-                        addr(*of)
-                    };
-                    (contract(5), U256::ZERO, of.into_word().0.to_vec())
-                }
+                Action::ReadBalance { of } => (contract(5), U256::ZERO, holder(*of)),
+                Action::LongReadBalance { of } => (long_reader(i), U256::ZERO, holder(*of)),
                 Action::Deposit { bank: n, value } => (bank(*n), U256::from(*value), Vec::new()),
                 Action::Withdraw { bank: n, amount } => {
                     (bank(*n), U256::ZERO, [word(1), word(*amount)].concat())
@@ -209,11 +260,11 @@ fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
             };
             TxEnv {
                 tx_type: 2,
-                caller: addr(*sender),
+                caller,
                 kind: TxKind::Call(to),
                 value,
                 data: data.into(),
-                gas_limit: 200_000,
+                gas_limit: if long { LONG_GAS_LIMIT } else { 200_000 },
                 gas_price: 20,
                 gas_priority_fee: Some(3),
                 nonce: tx_nonce,

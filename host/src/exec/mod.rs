@@ -265,6 +265,39 @@ mod tests {
     }
 
     #[test]
+    fn a_call_started_early_reads_again_what_a_transaction_below_it_wrote() {
+        // The call at 290 has a high gas limit: lanes start it first, before the transfer at
+        // 100 pays its sender. It returns its sender's balance, which must include the payment.
+        let mut block = generate(WorkloadKind::Erc20, 300, 3);
+        let contract = Address::repeat_byte(0x5e);
+        #[rustfmt::skip]
+        let code = Bytes::from_static(&[
+            0x33, 0x31, 0x60, 0x00, 0x52, //             MSTORE(0, BALANCE(CALLER))
+            0x60, 0x20, 0x60, 0x00, 0xf3, //             RETURN(0, 32)
+        ]);
+        block
+            .state
+            .insert_account(contract, U256::ZERO, 1, code, []);
+        let payee = block.txs[290].caller;
+        block.txs[100].kind = TxKind::Call(payee);
+        block.txs[100].value = U256::from(12_345);
+        block.txs[100].data = Bytes::new();
+        block.txs[290].kind = TxKind::Call(contract);
+        block.txs[290].gas_limit = 2_000_000;
+        let sequential = run(&block, &block.state, 1);
+        for threads in [2, 4] {
+            for _ in 0..10 {
+                let parallel = run(&block, &block.state, threads);
+                let reason = &parallel.report.reason;
+                assert!(reason.ends_with("1 started early"), "{reason}");
+                assert_eq!(parallel.results, sequential.results, "{threads} lanes");
+                assert_eq!(parallel.receipts, sequential.receipts, "{threads} lanes");
+                assert_eq!(parallel.state, sequential.state, "{threads} lanes");
+            }
+        }
+    }
+
+    #[test]
     fn lanes_run_only_where_contract_calls_are_most_of_the_work() {
         let transfers = vec![tx(&[], 21_000); 2_000];
         assert!(too_little_call_work(&transfers).is_some());

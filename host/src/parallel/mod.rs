@@ -16,6 +16,7 @@ mod balance_hooks;
 mod balance_uses;
 mod credit;
 mod delta;
+mod early_starts;
 mod fee;
 mod fee_column;
 mod final_changes;
@@ -50,6 +51,7 @@ use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
 use crate::output::{BlockOutput, InvalidTxReason};
 use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
+use early_starts::choose_early_starts;
 use hot_targets::HotTargets;
 use lane::{run_lane, Shared, Totals, TxFailure};
 use lane_db::Base;
@@ -82,7 +84,8 @@ pub fn execute<DB: DatabaseRef + Sync>(
     apply_beacon_root_on(&mut pre, spec, block_env, options)?;
     let cfg = cfg_env(spec, options);
     let mv = MvMemory::take(txs.len(), spec, block_env.beneficiary);
-    let scheduler = Scheduler::take(txs.len(), lanes);
+    let mut scheduler = Scheduler::take(txs.len(), lanes);
+    choose_early_starts(txs, lanes, scheduler.early_starts());
     let outcomes = Outcomes::take(txs.len());
     let shared = Shared {
         mv: &mv,
@@ -110,6 +113,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         waits,
     } = shared.totals();
     let ranged = shared.ranged();
+    let started_early = scheduler.started_early();
     let lost = || {
         format!(
             "dependencies made lanes lose ({aborts} of {executions} executions wasted, {waits} \
@@ -191,6 +195,10 @@ pub fn execute<DB: DatabaseRef + Sync>(
         )
     } else {
         format!("{lanes} lanes; {executions} executions, {aborts} aborted, {waits} waited for a contract")
+    };
+    let reason = match started_early {
+        0 => reason,
+        n => format!("{reason}; {n} started early"),
     };
     let reason = match ranged {
         0 => reason,

@@ -45,6 +45,12 @@ pub struct Scheduler {
     handoffs: Box<[Padded<AtomicUsize>]>,
     done: Padded<AtomicBool>,
     status: Vec<Padded<TxStatus>>,
+    /// Transactions any lane executes before claiming in block order (see
+    /// [`super::early_starts`]), and how many of them were claimed.
+    early: Vec<TxIdx>,
+    early_claimed: Padded<AtomicUsize>,
+    /// Early claims that found their transaction ready and executed it.
+    early_started: Padded<AtomicUsize>,
 }
 
 /// One transaction's scheduling state (on its own cache lines: lanes run neighbours at once).
@@ -80,6 +86,9 @@ impl Scheduler {
             handoffs: counters(),
             done: Padded::default(),
             status: Vec::new(),
+            early: Vec::new(),
+            early_claimed: Padded::default(),
+            early_started: Padded::default(),
         });
         if scheduler.active_tasks.len() != lanes.max(1) {
             scheduler.active_tasks = counters();
@@ -104,6 +113,8 @@ impl Scheduler {
             &mut self.execution_idx,
             &mut self.validation_idx,
             &mut self.decrease_cnt,
+            &mut self.early_claimed,
+            &mut self.early_started,
         ]
         .into_iter()
         .chain(self.active_tasks.iter_mut())
@@ -112,6 +123,7 @@ impl Scheduler {
             *counter.get_mut() = 0;
         }
         *self.done.get_mut() = false;
+        self.early.clear();
         for status in &mut self.status {
             let state = status.status.get_mut().unwrap_or_else(|e| e.into_inner());
             if *state != (0, Status::ReadyToExecute) {
@@ -125,6 +137,11 @@ impl Scheduler {
                 dependents.clear();
             }
         }
+    }
+
+    /// The transactions to execute first, out of block order; their lists' storage is reused.
+    pub fn early_starts(&mut self) -> &mut Vec<TxIdx> {
+        &mut self.early
     }
 
     /// Whether every transaction is executed and validated.
@@ -194,6 +211,29 @@ impl Scheduler {
         None
     }
 
+    /// The next transaction to start early, while there is one. Claimed in block order later
+    /// too, whoever comes first executes it (the other finds it no longer ready).
+    fn next_early_start(&self, lane: usize) -> Option<Task> {
+        if self.early_claimed.load(SeqCst) >= self.early.len() {
+            return None;
+        }
+        self.active(lane).fetch_add(1, SeqCst);
+        let task = self
+            .early
+            .get(self.early_claimed.fetch_add(1, SeqCst))
+            .and_then(|&txn| self.try_incarnate(txn));
+        match task {
+            Some(_) => self.early_started.fetch_add(1, SeqCst),
+            None => self.active(lane).fetch_sub(1, SeqCst),
+        };
+        task
+    }
+
+    /// How many transactions were started early.
+    pub fn started_early(&self) -> usize {
+        self.early_started.load(SeqCst)
+    }
+
     fn next_version_to_execute(&self, lane: usize) -> Option<Task> {
         if self.execution_idx.load(SeqCst) >= self.txs {
             self.check_done();
@@ -236,9 +276,9 @@ impl Scheduler {
         None
     }
 
-    /// The next task for `lane`: the transaction its last execution woke, if any; else
-    /// validation first when it lags execution and its next transaction is ready to be
-    /// validated.
+    /// The next task for `lane`: the transaction its last execution woke, if any; else a
+    /// transaction to start early; else validation first when it lags execution and its next
+    /// transaction is ready to be validated.
     pub fn next_task(&self, lane: usize) -> Option<Task> {
         if let Some(woken) = self.handoff(lane).swap(0, SeqCst).checked_sub(1) {
             // Counted in flight when handed over; another lane may have claimed it since.
@@ -246,6 +286,9 @@ impl Scheduler {
                 Some(task) => return Some(task),
                 None => self.active(lane).fetch_sub(1, SeqCst),
             };
+        }
+        if let Some(task) = self.next_early_start(lane) {
+            return Some(task);
         }
         let validation = self.validation_idx.load(SeqCst);
         if validation < self.execution_idx.load(SeqCst) && self.validatable(validation) {
@@ -380,6 +423,49 @@ mod tests {
         assert_eq!(scheduler.finish_validation(2, false, 1), None);
         assert_eq!(scheduler.next_task(0), None);
         assert!(scheduler.done());
+    }
+
+    #[test]
+    fn an_early_start_runs_first_and_is_validated_in_block_order() {
+        let mut scheduler = Scheduler::take(4, 2);
+        scheduler.early_starts().push(3);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(3, 0)));
+        assert_eq!(scheduler.next_task(1), Some(Task::Execute(0, 0)));
+        // 3 finished first: not validated before the transactions below it.
+        assert_eq!(scheduler.finish_execution(3, 0, true, 0), None);
+        assert_eq!(
+            scheduler.finish_execution(0, 0, true, 1),
+            Some(Task::Validate(0, 0))
+        );
+        assert_eq!(scheduler.finish_validation(0, false, 1), None);
+        for txn in 1..3 {
+            assert_eq!(scheduler.next_task(0), Some(Task::Execute(txn, 0)));
+            assert_eq!(
+                scheduler.finish_execution(txn, 0, false, 0),
+                Some(Task::Validate(txn, 0))
+            );
+            assert_eq!(scheduler.finish_validation(txn, false, 0), None);
+        }
+        // The claim in block order passes 3, already executed; then 3 is validated, found
+        // stale, and run again.
+        assert_eq!(scheduler.next_task(1), None);
+        assert_eq!(scheduler.next_task(1), Some(Task::Validate(3, 0)));
+        assert!(scheduler.try_validation_abort(3, 0));
+        assert_eq!(
+            scheduler.finish_validation(3, true, 1),
+            Some(Task::Execute(3, 1))
+        );
+        assert_eq!(
+            scheduler.finish_execution(3, 1, false, 1),
+            Some(Task::Validate(3, 1))
+        );
+        assert_eq!(scheduler.finish_validation(3, false, 1), None);
+        assert_eq!(scheduler.next_task(0), None);
+        assert!(scheduler.done());
+        assert_eq!(scheduler.started_early(), 1);
+        scheduler.reset();
+        assert_eq!(scheduler.started_early(), 0);
+        assert_eq!(scheduler.next_task(0), Some(Task::Execute(0, 0)));
     }
 
     #[test]
