@@ -53,7 +53,7 @@ pub enum BenchWhat {
 /// Arguments of `fpevm bench exec`.
 #[derive(Debug, Clone, Args)]
 pub struct ExecBench {
-    /// raw, erc20, uniswap, routed, chain, mixed, deposits, mainnet, or all.
+    /// raw, erc20, uniswap, routed, chain, mixed, deposits, proof, mainnet, or all.
     #[arg(long, default_value = "all")]
     pub workload: String,
     /// Transactions per synthetic block.

@@ -329,3 +329,34 @@ pub fn router() -> Vec<u8> {
         Op(REVERT),
     ])
 }
+
+/// A hasher: hashes memory word 0 into itself as many times as its input's first word says,
+/// then stores the last hash in slot 0. A long call of plain computation, as a rollup's proof
+/// check is (about 90 gas a round).
+pub fn hasher() -> Vec<u8> {
+    assemble(&[
+        push(0),
+        Op(CALLDATALOAD),
+        Asm::Label("round"),
+        Op(DUP1),
+        Op(ISZERO),
+        Asm::PushLabel("done"),
+        Op(JUMPI),
+        push(0x20),
+        push(0),
+        Op(SHA3),
+        push(0),
+        Op(MSTORE),
+        push(1),
+        Op(SWAP1),
+        Op(SUB),
+        Asm::PushLabel("round"),
+        Op(JUMP),
+        Asm::Label("done"),
+        push(0),
+        Op(MLOAD),
+        push(0),
+        Op(SSTORE),
+        Op(STOP),
+    ])
+}

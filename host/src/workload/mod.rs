@@ -1,6 +1,7 @@
 //! Synthetic blocks generated in code, with real contract bytecode: plain transfers, ERC-20
 //! transfers, constant-product swaps across several pools (called directly or through one router),
-//! a fully dependent chain, a mix, and token deposits into one exchange address.
+//! a fully dependent chain, a mix, token deposits into one exchange address, and transfers with
+//! one long call near the end.
 //! Each is sized in transactions and deterministic for a seed.
 
 mod asm;
@@ -37,11 +38,15 @@ pub enum WorkloadKind {
     /// ERC-20 `transfer`s, every other one into one exchange's deposit address: those all
     /// change its balance (see `ExecOptions::lazy_storage`).
     Deposits,
+    /// ERC-20 `transfer`s and, at 95% of the block, one long call, as a rollup's proof check
+    /// is: [`PROOF_ROUNDS_PER_TX`] rounds of hashing per transaction of the block, about as
+    /// long as half the transfers.
+    Proof,
 }
 
 impl WorkloadKind {
     /// Every kind, in report order.
-    pub const ALL: [WorkloadKind; 7] = [
+    pub const ALL: [WorkloadKind; 8] = [
         Self::Raw,
         Self::Erc20,
         Self::Uniswap,
@@ -49,6 +54,7 @@ impl WorkloadKind {
         Self::Chain,
         Self::Mixed,
         Self::Deposits,
+        Self::Proof,
     ];
 }
 
@@ -62,6 +68,7 @@ impl fmt::Display for WorkloadKind {
             Self::Chain => "chain",
             Self::Mixed => "mixed",
             Self::Deposits => "deposits",
+            Self::Proof => "proof",
         })
     }
 }
@@ -75,7 +82,7 @@ impl FromStr for WorkloadKind {
             .ok_or_else(|| {
                 format!(
                     "unknown workload `{s}` (expected raw, erc20, uniswap, routed, chain, \
-                     mixed or deposits)"
+                     mixed, deposits or proof)"
                 )
             })
     }
@@ -98,6 +105,8 @@ pub struct Workload {
 /// Pools of the `uniswap` workload.
 pub const POOLS: usize = 12;
 const TOKEN_SUPPLY_PER_HOLDER: u64 = 1_000_000_000;
+/// Rounds of hashing of the `proof` workload's long call, per transaction of the block.
+pub const PROOF_ROUNDS_PER_TX: u64 = 10;
 const POOL_RESERVE: u128 = 1_000_000_000_000_000_000_000;
 
 /// A deterministic generator (splitmix64).
@@ -128,6 +137,7 @@ const TOKEN: u64 = 3;
 const POOL: u64 = 4;
 const COUNTER: u64 = 5;
 const ROUTER: u64 = 6;
+const HASHER: u64 = 7;
 /// The exchange's deposit address among the recipients (transactions number fewer).
 const DEPOSIT: u64 = 1 << 39;
 
@@ -173,6 +183,11 @@ pub fn generate(kind: WorkloadKind, txs: usize, seed: u64) -> Workload {
     if kind == WorkloadKind::Routed {
         state.insert_account(router, U256::ZERO, 1, Bytes::from(contracts::router()), []);
     }
+    let hasher = account(HASHER, 0);
+    if kind == WorkloadKind::Proof {
+        state.insert_account(hasher, U256::ZERO, 1, Bytes::from(contracts::hasher()), []);
+    }
+    let long_call_at = (txs as u64 - txs as u64 / 20).saturating_sub(1);
     let pool_code = Bytes::from(contracts::pool());
     for p in 0..POOLS as u64 {
         let mut storage = vec![
@@ -198,12 +213,20 @@ pub fn generate(kind: WorkloadKind, txs: usize, seed: u64) -> Workload {
                 80..=94 => WorkloadKind::Uniswap,
                 _ => WorkloadKind::Chain,
             },
+            WorkloadKind::Proof if i != long_call_at => WorkloadKind::Erc20,
             other => other,
         };
         let tx = match kind {
             WorkloadKind::Raw => {
                 let value = U256::from(1_000_000_000 + rng.below(1_000_000_000));
                 call(sender, account(RECIPIENTS, i), value, Vec::new(), 21_000)
+            }
+            WorkloadKind::Proof => {
+                let rounds = PROOF_ROUNDS_PER_TX * txs as u64;
+                let data = U256::from(rounds).to_be_bytes::<32>().to_vec();
+                // A proof check's gas limit: 5M (mainnet block 18426253's), more if needed.
+                let gas_limit = (100_000 + 100 * rounds).max(5_000_000);
+                call(sender, hasher, U256::ZERO, data, gas_limit)
             }
             WorkloadKind::Erc20 | WorkloadKind::Deposits => {
                 token_holders.push((

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::{execute_block, BlockOutput, ExecOptions};
+use revm::primitives::{keccak256, B256};
 
 fn run(kind: WorkloadKind, txs: usize) -> (Workload, BlockOutput, InMemoryState) {
     let w = generate(kind, txs, 7);
@@ -178,4 +179,25 @@ fn calls_that_each_depend_on_the_previous_one_make_lanes_lose_and_run_sequential
         }
     }
     assert!(fell_back, "no run waited in line long enough to fall back");
+}
+
+#[test]
+fn the_long_call_hashes_its_rounds_and_starts_early_in_lanes() {
+    let (w, out, post) = run(WorkloadKind::Proof, 2_000);
+    let at = 1_899;
+    assert_eq!(w.txs[at].kind, TxKind::Call(account(HASHER, 0)));
+    let rounds = PROOF_ROUNDS_PER_TX * 2_000;
+    let last = (0..rounds).fold(B256::ZERO, |word, _| keccak256(word));
+    assert_eq!(
+        post.storage_of(&account(HASHER, 0)).get(&U256::ZERO),
+        Some(&U256::from_be_bytes(last.0))
+    );
+    assert!(out.results[at].tx_gas_used() > 90 * rounds, "a long call");
+    let par = run_in_lanes(&w, 2);
+    assert_eq!(par.first_difference(&out), None, "{}", par.report.reason);
+    assert!(
+        par.report.reason.ends_with("1 started early"),
+        "{}",
+        par.report.reason
+    );
 }
