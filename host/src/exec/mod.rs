@@ -272,8 +272,8 @@ mod tests {
         let contract = Address::repeat_byte(0x5e);
         #[rustfmt::skip]
         let code = Bytes::from_static(&[
-            0x33, 0x31, 0x60, 0x00, 0x52, //             MSTORE(0, BALANCE(CALLER))
-            0x60, 0x20, 0x60, 0x00, 0xf3, //             RETURN(0, 32)
+            0x33, 0x31, 0x60, 0x00, 0x52, // MSTORE(0, BALANCE(CALLER))
+            0x60, 0x20, 0x60, 0x00, 0xf3, // RETURN(0, 32)
         ]);
         block
             .state
@@ -294,6 +294,46 @@ mod tests {
                 assert_eq!(parallel.receipts, sequential.receipts, "{threads} lanes");
                 assert_eq!(parallel.state, sequential.state, "{threads} lanes");
             }
+        }
+    }
+
+    #[test]
+    fn transfers_from_the_beneficiary_wait_for_the_fees_before_them() {
+        // A mining pool paying out from its coinbase at the start of its block (mainnet block
+        // 8889776): each payout's sender balance takes the fees of every transaction before it.
+        // Run beside the call before them, the payouts all failed validation one after another,
+        // and the block fell back to sequential execution (1 run in 6).
+        let mut block = generate(WorkloadKind::Erc20, 300, 4);
+        // The transaction before them runs a while: a loop of 16,384 rounds.
+        let looper = Address::repeat_byte(0x5e);
+        #[rustfmt::skip]
+        let code = Bytes::from_static(&[
+            0x61, 0x40, 0x00, 0x5b, //             PUSH2 0x4000, JUMPDEST
+            0x60, 0x01, 0x90, 0x03, 0x80, //       1 SWAP1 SUB DUP1
+            0x60, 0x03, 0x57, 0x00, //             JUMPI to the JUMPDEST, STOP
+        ]);
+        block.state.insert_account(looper, U256::ZERO, 1, code, []);
+        block.txs[0].kind = TxKind::Call(looper);
+        block.txs[0].gas_limit = 1_000_000;
+        let beneficiary = block.block_env.beneficiary;
+        block
+            .state
+            .insert_account(beneficiary, U256::from(10u128.pow(21)), 0, Bytes::new(), []);
+        for (nonce, tx) in (0..).zip(&mut block.txs[1..=40]) {
+            tx.caller = beneficiary;
+            tx.nonce = nonce;
+            tx.kind = TxKind::Call(Address::with_last_byte(nonce as u8 + 1));
+            tx.value = U256::from(1_000);
+            tx.data = Bytes::new();
+            tx.gas_limit = 21_000;
+        }
+        let sequential = run(&block, &block.state, 1);
+        for _ in 0..30 {
+            let parallel = run(&block, &block.state, 2);
+            let reason = &parallel.report.reason;
+            assert_eq!(parallel.first_difference(&sequential), None, "{reason}");
+            assert!(!reason.contains("sequential"), "{reason}");
+            assert!(!reason.contains("made lanes lose"), "{reason}");
         }
     }
 

@@ -101,7 +101,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         offloader: options.offloader.as_ref(),
         transfers: TransferRules::for_block(spec, block_env, options),
         hot_targets: HotTargets::new(txs, options.lazy_storage),
-        sender_chains: SenderChains::new(txs),
+        sender_chains: SenderChains::new(txs, block_env.beneficiary),
     };
     let started = Instant::now();
     let setup = started - entered;
