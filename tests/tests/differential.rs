@@ -225,7 +225,7 @@ fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
             let (to, value, data) = match action {
                 Action::Transfer { to, value } => {
                     let to = if *to == SENDERS {
-                        Address::repeat_byte(BENEFICIARY)
+                        coinbase()
                     } else {
                         addr(*to)
                     };
@@ -275,10 +275,15 @@ fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
         .collect()
 }
 
-fn block_env() -> BlockEnv {
+/// The usual beneficiary, an account no transaction sends from.
+fn coinbase() -> Address {
+    Address::repeat_byte(BENEFICIARY)
+}
+
+fn block_env(beneficiary: Address) -> BlockEnv {
     BlockEnv {
         number: U256::from(1),
-        beneficiary: Address::repeat_byte(BENEFICIARY),
+        beneficiary,
         timestamp: U256::from(1_000),
         gas_limit: 30_000_000,
         basefee: 7,
@@ -290,7 +295,12 @@ fn block_env() -> BlockEnv {
 /// Runs `plan` at several lane counts, `repeat` times each, in both modes, with lazy storage
 /// on every other run: the output must equal sequential execution through revm alone exactly
 /// (or fail the same way).
-fn check(plan: &[(u64, Action, bool)], shanghai: bool, repeat: usize) -> Result<(), TestCaseError> {
+fn check(
+    plan: &[(u64, Action, bool)],
+    shanghai: bool,
+    repeat: usize,
+    beneficiary: Address,
+) -> Result<(), TestCaseError> {
     let state = pre_state();
     let txs = build_txs(plan);
     let spec = if shanghai {
@@ -306,7 +316,7 @@ fn check(plan: &[(u64, Action, bool)], shanghai: bool, repeat: usize) -> Result<
             native_transfers: false,
             ..ExecOptions::default()
         };
-        let expected = execute_block(spec, &block_env(), &txs, &state, &sequential);
+        let expected = execute_block(spec, &block_env(beneficiary), &txs, &state, &sequential);
         for (run, threads) in [2, 3, 4].repeat(repeat).into_iter().enumerate() {
             let options = ExecOptions {
                 threads,
@@ -315,7 +325,7 @@ fn check(plan: &[(u64, Action, bool)], shanghai: bool, repeat: usize) -> Result<
                 lazy_storage: run % 2 == 0,
                 ..ExecOptions::default()
             };
-            let got = execute_block(spec, &block_env(), &txs, &state, &options);
+            let got = execute_block(spec, &block_env(beneficiary), &txs, &state, &options);
             // Nothing here overflows a lazily credited balance, and a validated balance range
             // holds its transaction's start: the final deltas never leave a balance's range.
             if let Ok(p) = &got {
@@ -344,8 +354,12 @@ proptest! {
     fn parallel_equals_sequential(
         plan in prop::collection::vec((0..SENDERS, action(), prop::bool::weighted(0.05)), 1..40),
         shanghai in any::<bool>(),
+        sender_is_beneficiary in any::<bool>(),
     ) {
-        check(&plan, shanghai, 1)?;
+        // A beneficiary that sends (a pool paying out, a builder paying the proposer) reads
+        // every fee before its transactions.
+        let beneficiary = if sender_is_beneficiary { addr(0) } else { coinbase() };
+        check(&plan, shanghai, 1, beneficiary)?;
     }
 
     /// Short blocks of bank operations only: neighbouring transactions, which lanes run at
@@ -355,7 +369,7 @@ proptest! {
         plan in prop::collection::vec((0..SENDERS, bank_action(), Just(false)), 2..48),
         shanghai in any::<bool>(),
     ) {
-        check(&plan, shanghai, 3)?;
+        check(&plan, shanghai, 3, coinbase())?;
     }
 }
 
@@ -378,7 +392,7 @@ fn token_deposits_with_lazy_storage_equal_sequential() {
             )
         })
         .collect();
-    check(&plan, false, 2).unwrap();
+    check(&plan, false, 2, coinbase()).unwrap();
     let (state, txs) = (pre_state(), build_txs(&plan));
     // Four lanes: each sender's previous transaction is within the window a first execution
     // waits for, so the conflicts left are on the deposit address's balance.
@@ -389,7 +403,14 @@ fn token_deposits_with_lazy_storage_equal_sequential() {
             lazy_storage: true,
             ..ExecOptions::default()
         };
-        let output = execute_block(SpecId::CANCUN, &block_env(), &txs, &state, &options).unwrap();
+        let output = execute_block(
+            SpecId::CANCUN,
+            &block_env(coinbase()),
+            &txs,
+            &state,
+            &options,
+        )
+        .unwrap();
         output.report.reason.contains("as ranges")
     });
     assert!(ranged, "no run of 200 read a balance as a range");
@@ -402,5 +423,5 @@ fn withdrawals_beyond_a_balance_fail_as_in_sequence() {
     let plan: Vec<_> = (0..40)
         .map(|i| (i % SENDERS, Action::Withdraw { bank: 0, amount: 2 }, false))
         .collect();
-    check(&plan, false, 10).unwrap();
+    check(&plan, false, 10, coinbase()).unwrap();
 }
