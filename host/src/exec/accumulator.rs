@@ -3,7 +3,7 @@
 //! construction once each transaction's result and state agree.
 
 use super::block_rules::max_blob_gas_per_block;
-use crate::bloom::{add_later_topics, BloomMemo};
+use crate::bloom::{add_later_topics, BloomMemo, PreparedBloom};
 use crate::error::ExecError;
 use crate::options::ExecMode;
 use crate::output::{BlockOutput, InvalidTxReason, SkippedTx, StateChanges};
@@ -25,9 +25,9 @@ pub struct BlockAccumulator {
     gas_used: u64,
     blob_gas_used: u64,
     blooms: BloomMemo,
-    /// Receipts before this one have their whole bloom; the later ones lack their events'
-    /// topics after the first (see [`add_later_topics`]).
-    complete_blooms: usize,
+    /// The receipts whose blooms lack their events' topics after the first (see
+    /// [`add_later_topics`]), in order.
+    pairs_only: Vec<usize>,
 }
 
 impl BlockAccumulator {
@@ -69,22 +69,29 @@ impl BlockAccumulator {
     /// Records an executed transaction and its receipt.
     pub fn push_executed(&mut self, index: usize, tx: &TxEnv, result: ExecutionResult) {
         let logs = result.logs().to_vec();
-        let bloom = self.blooms.pair_bloom(&logs);
+        let bloom = self.blooms.prepare(&logs);
         self.push_executed_with(index, tx, result, logs, bloom);
     }
 
-    /// Records an executed transaction whose receipt logs and pair bloom
-    /// ([`BloomMemo::pair_bloom`]) were prepared elsewhere (by a lane, off the in-order path).
+    /// Records an executed transaction whose receipt logs and bloom ([`BloomMemo::prepare`])
+    /// were prepared elsewhere (by a lane, off the in-order path).
     pub fn push_executed_with(
         &mut self,
         index: usize,
         tx: &TxEnv,
         result: ExecutionResult,
         logs: Vec<Log>,
-        bloom: Bloom,
+        bloom: PreparedBloom,
     ) {
         self.gas_used += result.tx_gas_used();
         self.blob_gas_used += GAS_PER_BLOB * tx.blob_hashes.len() as u64;
+        let bloom = match bloom {
+            PreparedBloom::Pairs(bloom) => {
+                self.pairs_only.push(self.receipts.len());
+                bloom
+            }
+            PreparedBloom::Whole(bloom) => bloom,
+        };
         let receipt =
             Receipt::with_bloom(tx.tx_type, result.is_success(), self.gas_used, logs, bloom);
         self.receipts.push(receipt);
@@ -111,8 +118,8 @@ impl BlockAccumulator {
     /// Completes the blooms of the receipts recorded so far, hashing their later topics
     /// together. [`Self::finish`] does it for the rest.
     pub fn complete_blooms(&mut self) {
-        add_later_topics(&mut self.receipts[self.complete_blooms..]);
-        self.complete_blooms = self.receipts.len();
+        add_later_topics(&mut self.receipts, &self.pairs_only);
+        self.pairs_only.clear();
     }
 
     /// The block output with the block's state changes.

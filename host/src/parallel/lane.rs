@@ -12,7 +12,7 @@ use super::outcomes::Outcomes;
 use super::padded::Padded;
 use super::scheduler::{Scheduler, Task};
 use super::sender_chains::SenderChains;
-use crate::bloom::BloomMemo;
+use crate::bloom::{BloomMemo, PreparedBloom};
 use crate::exec::transfer::TransferRules;
 use crate::offload::evm_ops::{block_table, enter_lane};
 use crate::offload::EvmOffload;
@@ -39,10 +39,9 @@ pub enum TxFailure {
     Fatal(String),
 }
 
-/// A transaction's last execution: revm's result with its receipt's logs and the bloom of its
-/// events' addresses and first topics prepared, or why there is none. Its state lives in the
-/// multi-version memory.
-pub type TxExecution = Result<(ExecutionResult, Vec<Log>, Bloom), TxFailure>;
+/// A transaction's last execution: revm's result with its receipt's logs and bloom prepared
+/// ([`BloomMemo::prepare`]), or why there is none. Its state lives in the multi-version memory.
+pub type TxExecution = Result<(ExecutionResult, Vec<Log>, PreparedBloom), TxFailure>;
 
 /// Everything the lanes of one block share.
 pub struct Shared<'a, B> {
@@ -332,7 +331,11 @@ fn run_incarnation<B: DatabaseRef>(
                         Written::Credit(transfer.reward(), CreditKind::Fee),
                     ),
                 ]);
-                return Ok(Ok((transfer.result(), Vec::new(), Bloom::ZERO)));
+                return Ok(Ok((
+                    transfer.result(),
+                    Vec::new(),
+                    PreparedBloom::Whole(Bloom::ZERO),
+                )));
             }
             Ok(None) => evm.ctx.db_mut().begin(txn),
             Err(LaneError::Blocked(t)) => return Err(t),
@@ -437,6 +440,6 @@ fn run_incarnation<B: DatabaseRef>(
     }
     db.keep_read_only_slots(writes);
     let logs = result.logs().to_vec();
-    let bloom = blooms.pair_bloom(&logs);
+    let bloom = blooms.prepare(&logs);
     Ok(Ok((result, logs, bloom)))
 }
