@@ -2,6 +2,7 @@
 //! transactions conflict often, executed in parallel at several lane counts and in both modes,
 //! must equal sequential execution through revm alone exactly (outputs, or the same error).
 
+use fpevm::receipt::logs_bloom;
 use fpevm::revm::context::{BlockEnv, TxEnv};
 use fpevm::revm::primitives::hardfork::SpecId;
 use fpevm::revm::primitives::{Address, Bytes, TxKind, U256};
@@ -19,7 +20,7 @@ fn addr(n: u64) -> Address {
 }
 
 /// Contracts: 100 token, 101 counter, 102 slot writer, 103 self-destructor, 104 coinbase-balance
-/// reader, 105 balance reader, 106-108 banks.
+/// reader, 105 balance reader, 106-108 banks, 109 logger.
 fn contract(n: u64) -> Address {
     addr(100 + n)
 }
@@ -94,8 +95,20 @@ fn pre_state() -> InMemoryState {
     for (n, balance) in (0..).zip(banks) {
         state.insert_account(bank(n), balance, 1, Bytes::from_static(BANK), []);
     }
+    state.insert_account(contract(9), U256::ZERO, 1, Bytes::from_static(LOGGER), []);
     state
 }
+
+/// For `i` in `0..cd[0]`: LOG3 with topics `0x77`, CALLER, `i`. From 128 events a transaction's
+/// topics after the first reach the count its lane hashes itself (see `fpevm::bloom`).
+#[rustfmt::skip]
+const LOGGER: &[u8] = &[
+    0x60, 0x00, 0x35, 0x60, 0x00, // PUSH1 0 CALLDATALOAD (n) PUSH1 0 (i)
+    0x5b, 0x81, 0x81, 0x10, 0x15, 0x60, 0x1c, 0x57, // 0x05 loop: JUMPDEST, exit unless i < n
+    0x80, 0x33, 0x60, 0x77, 0x60, 0x00, 0x60, 0x00, 0xa3, // LOG3(0, 0, 0x77, CALLER, i)
+    0x60, 0x01, 0x01, 0x60, 0x05, 0x56, // i += 1, JUMP loop
+    0x5b, 0x00, // 0x1c: JUMPDEST STOP
+];
 
 const BANKS: u64 = 3;
 
@@ -161,6 +174,7 @@ enum Action {
     Withdraw { bank: u64, amount: u64 },
     BankBalance { bank: u64 },
     Forward { bank: u64, to: u64, value: u64 },
+    Log { events: u64 },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -174,6 +188,7 @@ fn action() -> impl Strategy<Value = Action> {
         (0..SENDERS + 3 + BANKS).prop_map(|of| Action::ReadBalance { of }),
         (0..SENDERS + 3 + BANKS).prop_map(|of| Action::LongReadBalance { of }),
         bank_action(),
+        prop_oneof![0u64..4, 126u64..160].prop_map(|events| Action::Log { events }),
     ]
 }
 
@@ -257,6 +272,12 @@ fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
                     U256::from(*value),
                     [word(3), bank(*to).into_word().0].concat(),
                 ),
+                Action::Log { events } => (contract(9), U256::ZERO, word(*events).to_vec()),
+            };
+            let gas_limit = match action {
+                Action::LongReadBalance { .. } => LONG_GAS_LIMIT,
+                Action::Log { .. } => 400_000,
+                _ => 200_000,
             };
             TxEnv {
                 tx_type: 2,
@@ -264,7 +285,7 @@ fn build_txs(plan: &[(u64, Action, bool)]) -> Vec<TxEnv> {
                 kind: TxKind::Call(to),
                 value,
                 data: data.into(),
-                gas_limit: if long { LONG_GAS_LIMIT } else { 200_000 },
+                gas_limit,
                 gas_price: 20,
                 gas_priority_fee: Some(3),
                 nonce: tx_nonce,
@@ -317,6 +338,12 @@ fn check(
             ..ExecOptions::default()
         };
         let expected = execute_block(spec, &block_env(beneficiary), &txs, &state, &sequential);
+        // Blooms are made in parts and remembered: each must be the plain one of its logs.
+        if let Ok(s) = &expected {
+            for (i, receipt) in s.receipts.iter().enumerate() {
+                prop_assert_eq!(receipt.bloom, logs_bloom(&receipt.logs), "receipt {}", i);
+            }
+        }
         for (run, threads) in [2, 3, 4].repeat(repeat).into_iter().enumerate() {
             let options = ExecOptions {
                 threads,
@@ -370,6 +397,48 @@ proptest! {
         shanghai in any::<bool>(),
     ) {
         check(&plan, shanghai, 3, coinbase())?;
+    }
+}
+
+/// Calls that log 150 events each (300 topics after the first: their lanes hash them) among
+/// token transfers: every receipt's bloom is the plain one of its logs, in lanes as in sequence.
+#[test]
+fn calls_with_hundreds_of_events_have_plain_blooms_in_lanes() {
+    let plan: Vec<_> = (0..12)
+        .map(|i| {
+            let action = match i % 3 {
+                0 => Action::Log { events: 150 },
+                _ => Action::Token {
+                    to: (i + 1) % SENDERS,
+                    amount: 5,
+                },
+            };
+            (i % SENDERS, action, false)
+        })
+        .collect();
+    check(&plan, false, 3, coinbase()).unwrap();
+    let options = ExecOptions {
+        threads: 2,
+        min_parallel_txs: 0,
+        ..ExecOptions::default()
+    };
+    let (state, txs) = (pre_state(), build_txs(&plan));
+    let output = execute_block(
+        SpecId::CANCUN,
+        &block_env(coinbase()),
+        &txs,
+        &state,
+        &options,
+    )
+    .unwrap();
+    let events: Vec<usize> = output.receipts.iter().map(|r| r.logs.len()).collect();
+    assert_eq!(
+        events.iter().filter(|&&n| n == 150).count(),
+        4,
+        "{events:?}"
+    );
+    for receipt in &output.receipts {
+        assert_eq!(receipt.bloom, logs_bloom(&receipt.logs));
     }
 }
 
