@@ -400,6 +400,22 @@ proptest! {
     }
 }
 
+/// `txs` over `state` on the parallel path in `threads` lanes (Cancun, the usual beneficiary).
+fn in_lanes(
+    state: &InMemoryState,
+    txs: &[TxEnv],
+    threads: usize,
+    lazy_storage: bool,
+) -> fpevm::BlockOutput {
+    let options = ExecOptions {
+        threads,
+        min_parallel_txs: 0,
+        lazy_storage,
+        ..ExecOptions::default()
+    };
+    execute_block(SpecId::CANCUN, &block_env(coinbase()), txs, state, &options).unwrap()
+}
+
 /// Calls that log 150 events each (300 topics after the first: their lanes hash them) among
 /// token transfers: every receipt's bloom is the plain one of its logs, in lanes as in sequence.
 #[test]
@@ -417,20 +433,7 @@ fn calls_with_hundreds_of_events_have_plain_blooms_in_lanes() {
         })
         .collect();
     check(&plan, false, 3, coinbase()).unwrap();
-    let options = ExecOptions {
-        threads: 2,
-        min_parallel_txs: 0,
-        ..ExecOptions::default()
-    };
-    let (state, txs) = (pre_state(), build_txs(&plan));
-    let output = execute_block(
-        SpecId::CANCUN,
-        &block_env(coinbase()),
-        &txs,
-        &state,
-        &options,
-    )
-    .unwrap();
+    let output = in_lanes(&pre_state(), &build_txs(&plan), 2, false);
     let events: Vec<usize> = output.receipts.iter().map(|r| r.logs.len()).collect();
     assert_eq!(
         events.iter().filter(|&&n| n == 150).count(),
@@ -466,20 +469,7 @@ fn token_deposits_with_lazy_storage_equal_sequential() {
     // Four lanes: each sender's previous transaction is within the window a first execution
     // waits for, so the conflicts left are on the deposit address's balance.
     let ranged = (0..200).any(|_| {
-        let options = ExecOptions {
-            threads: 4,
-            min_parallel_txs: 0,
-            lazy_storage: true,
-            ..ExecOptions::default()
-        };
-        let output = execute_block(
-            SpecId::CANCUN,
-            &block_env(coinbase()),
-            &txs,
-            &state,
-            &options,
-        )
-        .unwrap();
+        let output = in_lanes(&state, &txs, 4, true);
         output.report.reason.contains("as ranges")
     });
     assert!(ranged, "no run of 200 read a balance as a range");
