@@ -68,7 +68,8 @@ pub struct LaneDb<'a, B: DatabaseRef> {
     originals: LaneOriginals,
     /// How the incarnation used balances (noted by the lane's instruction hooks).
     balance_uses: BalanceUses,
-    /// Accounts whose reads became [`Observed::Balance`], with the balance they started from.
+    /// Accounts whose reads became [`Observed::Balance`] or [`Observed::AnyBalance`], with the
+    /// balance they started from.
     relaxed: Vec<(Address, U256)>,
     /// How a tracked incarnation used storage values (noted by the tracking table).
     slot_taint: SlotTaint,
@@ -205,15 +206,23 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
                     && account.info.code_hash == seen.code_hash
             });
             let range = self.balance_uses.range(address, seen.balance);
-            if let Some((low, high)) = range.filter(|_| kept) {
-                read.observed = Observed::Balance(Box::new(BalanceRange {
+            let Some((low, high)) = range.filter(|_| kept) else {
+                continue;
+            };
+            read.observed = if low.is_zero() && high == U256::MAX {
+                Observed::AnyBalance {
+                    nonce: seen.nonce,
+                    code_hash: seen.code_hash,
+                }
+            } else {
+                Observed::Balance(Box::new(BalanceRange {
                     nonce: seen.nonce,
                     code_hash: seen.code_hash,
                     low,
                     high,
-                }));
-                self.relaxed.push((address, seen.balance));
-            }
+                }))
+            };
+            self.relaxed.push((address, seen.balance));
         }
     }
 

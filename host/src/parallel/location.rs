@@ -54,9 +54,13 @@ pub enum Observed {
     /// Only the account's code hash (a plain transfer's recipient: its balance is not read).
     CodeHash(B256),
     /// An account with code whose balance was used only through transfers (see
-    /// [`super::balance_uses`]). Boxed: it is rare, and inline it would make every
-    /// [`Read`] 168 bytes instead of 136.
+    /// [`super::balance_uses`]). Boxed: inline it would make every [`Read`] 168 bytes instead
+    /// of 136, and most such reads are [`Self::AnyBalance`].
     Balance(Box<BalanceRange>),
+    /// An account with code whose balance was not used at all (a token or a pool called
+    /// without value): any balance admits, only its nonce and code hash are checked. Inline:
+    /// one allocation and one free fewer per call into a contract.
+    AnyBalance { nonce: u64, code_hash: B256 },
     /// A storage slot's value (after any storage reset).
     Storage(U256),
     /// A storage slot's value, any in `.0..=.1`: the transaction used it only through

@@ -507,6 +507,10 @@ impl MvMemory {
             (Location::Account(a), Observed::Balance(range)) => {
                 matches!(self.account(a, txn, base), Resolved::Value(v) if range.admits(&v))
             }
+            (Location::Account(a), Observed::AnyBalance { nonce, code_hash }) => {
+                matches!(self.account(a, txn, base), Resolved::Value(Some(v))
+                    if v.nonce == *nonce && v.code_hash == *code_hash)
+            }
             (Location::Storage(a, s), Observed::Storage(value)) => {
                 self.storage(a, s, txn, base) == Resolved::Value(*value)
             }
@@ -1007,6 +1011,38 @@ mod tests {
         write(1, Vec::new(), Written::Account(contract(40)));
         assert!(memory.validate(2, &Unreachable));
         assert_eq!(balance(3), U256::from(28));
+        memory.recycle();
+    }
+
+    #[test]
+    fn a_call_that_left_a_balance_unused_validates_on_any_balance_of_the_same_nonce_and_code() {
+        let token = Location::Account(Address::repeat_byte(6));
+        let memory = MvMemory::take(3, SpecId::CANCUN, Address::ZERO);
+        let account = |balance: u64, nonce: u64, code: u8| {
+            Written::Account(Some(AccountState {
+                balance: U256::from(balance),
+                nonce,
+                code_hash: B256::repeat_byte(code),
+            }))
+        };
+        let called = Read {
+            location: token,
+            observed: Observed::AnyBalance {
+                nonce: 1,
+                code_hash: B256::repeat_byte(2),
+            },
+        };
+        memory.record(1, &mut vec![called], &mut Vec::new());
+        for (written, valid) in [
+            (account(0, 1, 2), true),
+            (account(u64::MAX, 1, 2), true),
+            (account(5, 2, 2), false),
+            (account(5, 1, 3), false),
+            (Written::Account(None), false),
+        ] {
+            memory.record(0, &mut Vec::new(), &mut vec![(token, written.clone())]);
+            assert_eq!(memory.validate(1, &Unreachable), valid, "{written:?}");
+        }
         memory.recycle();
     }
 
