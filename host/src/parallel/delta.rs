@@ -51,6 +51,17 @@ pub struct BalanceRange {
 }
 
 impl BalanceRange {
+    /// Every balance, with this nonce and code: what a transaction that did not use the
+    /// balance at all read (kept as [`super::location::Observed::AnyBalance`]).
+    pub fn any(nonce: u64, code_hash: B256) -> Self {
+        Self {
+            nonce,
+            code_hash,
+            low: U256::ZERO,
+            high: U256::MAX,
+        }
+    }
+
     /// Whether the transaction would run the same on `account`.
     pub fn admits(&self, account: &Option<AccountState>) -> bool {
         account.is_some_and(|a| {

@@ -209,18 +209,19 @@ impl<'a, B: DatabaseRef> LaneDb<'a, B> {
             let Some((low, high)) = range.filter(|_| kept) else {
                 continue;
             };
-            read.observed = if low.is_zero() && high == U256::MAX {
+            let range = BalanceRange {
+                nonce: seen.nonce,
+                code_hash: seen.code_hash,
+                low,
+                high,
+            };
+            read.observed = if range == BalanceRange::any(seen.nonce, seen.code_hash) {
                 Observed::AnyBalance {
                     nonce: seen.nonce,
                     code_hash: seen.code_hash,
                 }
             } else {
-                Observed::Balance(Box::new(BalanceRange {
-                    nonce: seen.nonce,
-                    code_hash: seen.code_hash,
-                    low,
-                    high,
-                }))
+                Observed::Balance(Box::new(range))
             };
             self.relaxed.push((address, seen.balance));
         }

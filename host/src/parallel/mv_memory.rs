@@ -14,6 +14,7 @@
 //! a block in steady state allocates almost nothing here.
 
 use super::credit::{apply_credit, transfer_overflows};
+use super::delta::BalanceRange;
 use super::fee_column::{Fee, FeeColumn};
 use super::hot_slots::HotSlots;
 use super::kept::{fit, Kept};
@@ -508,8 +509,8 @@ impl MvMemory {
                 matches!(self.account(a, txn, base), Resolved::Value(v) if range.admits(&v))
             }
             (Location::Account(a), Observed::AnyBalance { nonce, code_hash }) => {
-                matches!(self.account(a, txn, base), Resolved::Value(Some(v))
-                    if v.nonce == *nonce && v.code_hash == *code_hash)
+                let any = BalanceRange::any(*nonce, *code_hash);
+                matches!(self.account(a, txn, base), Resolved::Value(v) if any.admits(&v))
             }
             (Location::Storage(a, s), Observed::Storage(value)) => {
                 self.storage(a, s, txn, base) == Resolved::Value(*value)
@@ -966,7 +967,7 @@ mod tests {
 
     #[test]
     fn balance_deltas_apply_after_the_last_full_value_and_ranges_validate_on_them() {
-        use crate::parallel::delta::{BalanceRange, Delta};
+        use crate::parallel::delta::Delta;
         let bank = Location::Account(Address::repeat_byte(6));
         let memory = MvMemory::take(4, SpecId::CANCUN, Address::ZERO);
         let contract = |balance: u64| {
