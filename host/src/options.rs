@@ -105,6 +105,11 @@ pub struct ExecOptions {
     /// default: on the mainnet corpus it takes the waits away in the two blocks that read
     /// ranges, yet they run 6-10% slower (tracked executions run a hooked instruction table).
     pub lazy_storage: bool,
+    /// A block for two lanes is first tried as two independent parts, each run like the
+    /// sequential path over its own view of the pre-state, without the lanes' bookkeeping;
+    /// kept only if neither part read anything the other changed, else the lanes run it (see
+    /// the README). After a failed try the next blocks skip it for a while.
+    pub split: bool,
     /// Beacon root, withdrawals and mining rewards of the block.
     pub extras: BlockExtras,
     /// An open device to offload to, shared by many blocks; its own policy decides. `None`
@@ -123,6 +128,7 @@ impl Default for ExecOptions {
             min_parallel_txs: 8,
             native_transfers: true,
             lazy_storage: false,
+            split: true,
             extras: BlockExtras::default(),
             offloader: None,
         }

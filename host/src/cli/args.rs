@@ -37,6 +37,9 @@ pub struct ExecArgs {
     /// Let lanes read conflicting token-like slots as ranges and write deltas.
     #[arg(long)]
     pub lazy_storage: bool,
+    /// Never try a block as two independent parts first (Block-STM lanes only).
+    #[arg(long)]
+    pub no_split: bool,
     /// One JSON object per result line.
     #[arg(long)]
     pub json: bool,
@@ -58,6 +61,7 @@ impl ExecArgs {
         }
         options.native_transfers = !self.no_native_transfers;
         options.lazy_storage = self.lazy_storage;
+        options.split = !self.no_split;
         options.offload = self.offload;
         options.device = self.target.device;
         if self.offload != OffloadPolicy::Never {

@@ -99,6 +99,53 @@ impl BlockAccumulator {
         self.tx_indexes.push(index);
     }
 
+    /// The transactions `parts` recorded (each in block order, none skipped, blooms complete),
+    /// as one record in block order: each receipt's cumulative gas counts every transaction
+    /// before it in the block. `None` when a transaction no longer fits in the gas the block
+    /// has left (its own record counted only its part's transactions).
+    pub fn interleave(
+        parts: [BlockAccumulator; 2],
+        txs: &[TxEnv],
+        block_env: &BlockEnv,
+    ) -> Option<BlockAccumulator> {
+        let mut merged = BlockAccumulator::with_capacity(txs.len());
+        let [first, second] = parts;
+        let mut parts = [first, second].map(|part| {
+            let mut previous = 0;
+            part.tx_indexes
+                .into_iter()
+                .zip(part.receipts)
+                .zip(part.results)
+                .map(move |((index, mut receipt), result)| {
+                    let gas = receipt.cumulative_gas_used - previous;
+                    previous = receipt.cumulative_gas_used;
+                    receipt.cumulative_gas_used = gas;
+                    (index, receipt, result)
+                })
+                .peekable()
+        });
+        loop {
+            let [first, second] = &mut parts;
+            let next = match (first.peek(), second.peek()) {
+                (Some((a, ..)), Some((b, ..))) => usize::from(b < a),
+                (Some(_), None) => 0,
+                (None, Some(_)) => 1,
+                (None, None) => break,
+            };
+            let (index, mut receipt, result) = parts[next].next()?;
+            let tx = txs.get(index)?;
+            if tx.gas_limit > block_env.gas_limit.saturating_sub(merged.gas_used) {
+                return None;
+            }
+            merged.gas_used += receipt.cumulative_gas_used;
+            receipt.cumulative_gas_used = merged.gas_used;
+            merged.receipts.push(receipt);
+            merged.results.push(result);
+            merged.tx_indexes.push(index);
+        }
+        Some(merged)
+    }
+
     /// Records an invalid transaction: an error in validate mode, a skip in build mode.
     pub fn push_invalid(
         &mut self,

@@ -113,6 +113,11 @@ where
                 elapsed: Default::default(),
             },
         )
+    } else if lanes == 2 && options.split {
+        match crate::parallel::try_split(spec, block_env, txs, db, options)? {
+            Some(done) => done,
+            None => crate::parallel::execute(spec, block_env, txs, db, options, lanes)?,
+        }
     } else {
         crate::parallel::execute(spec, block_env, txs, db, options, lanes)?
     };

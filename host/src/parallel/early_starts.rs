@@ -20,7 +20,7 @@ use revm::primitives::TxKind;
 /// The gas limit from which a transaction may be started early: below it, a transaction runs
 /// too briefly for its place in the block to matter. (From 1M, mainnet block 19933612 started
 /// three calls of about 0.5 ms early, and all three conflicted and ran again.)
-const MIN_GAS_LIMIT: u64 = 2_000_000;
+pub(super) const MIN_GAS_LIMIT: u64 = 2_000_000;
 
 /// At most this many early starts per block: each one that conflicts wastes its execution.
 const MOST: usize = 4;

@@ -41,6 +41,7 @@ mod slot_hooks;
 mod slot_table;
 mod slot_taint;
 mod spin_join;
+mod split;
 mod versions;
 
 use crate::error::ExecError;
@@ -65,6 +66,8 @@ use revm::primitives::hardfork::SpecId;
 use scheduler::Scheduler;
 use sender_chains::SenderChains;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+pub(crate) use split::try_split;
 use std::time::Instant;
 
 /// Executes the block in `lanes` parallel lanes (or sequentially, when that is the exact or

@@ -188,6 +188,34 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         })
     }
 
+    /// Whether the block touched `address` (read or wrote it, or one of its slots).
+    pub fn touched(&self, address: Address) -> bool {
+        self.accounts.contains_key(&address)
+    }
+
+    /// Whether this overlay read from the pre-state anything `earlier` changed: an account
+    /// whose value `earlier` changed or whose storage it wiped (any read of the account or its
+    /// slots counts), or a slot it wrote. Run over the same pre-state as `earlier`, this
+    /// overlay's transactions saw what they would have seen after `earlier`'s only if not: a
+    /// write is always preceded by a read of its location.
+    pub fn read_a_change_of<E>(&self, earlier: &BlockState<'_, E>) -> bool {
+        earlier.changed.iter().any(|changed| {
+            let Some(mine) = self.accounts.get(&changed.address) else {
+                return false;
+            };
+            let Some(theirs) = earlier.accounts.get(&changed.address) else {
+                return true;
+            };
+            let account_changed =
+                !theirs.loaded || theirs.cleared || theirs.current != theirs.original;
+            account_changed
+                || theirs
+                    .slots
+                    .iter()
+                    .any(|(key, slot)| slot.written && mine.slots.contains_key(key))
+        })
+    }
+
     /// The change record of `address`, whose entry is `entry`, created on first use.
     fn change_of<'c>(
         changed: &'c mut Vec<Changed>,

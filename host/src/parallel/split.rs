@@ -1,0 +1,470 @@
+//! A block split in two parts run side by side, each over its own overlay of the pre-state,
+//! kept only when neither part read anything the other changed (prototype, opt-in).
+//!
+//! Why it equals sequential execution: every location a part read (a write is always preceded
+//! by a read of its location) held the same value before the block as after any transactions
+//! of the other part, so each transaction saw what it would have seen sequentially, and revm
+//! is deterministic. The beneficiary's fees are deferred in both parts and credited in block
+//! order at the end; a part that touched the beneficiary makes the split fail.
+//!
+//! The parts: transactions from one sender stay together (each reads the nonce the one before
+//! wrote), and so do calls into one contract when that keeps the parts balanced (swaps on a
+//! pool); otherwise a contract's calls are split by block order (transfers of a token, most of
+//! which touch different balances).
+
+use super::credit::apply_credit;
+use super::early_starts::MIN_GAS_LIMIT;
+use super::fee::beneficiary_fee;
+use super::handler::DeferredFeeHandler;
+use super::lane_pool::{linger, Standby};
+use super::mv_memory::lock;
+use crate::error::ExecError;
+use crate::exec::sequential::{apply_beacon_root_on, lane_evm};
+use crate::exec::system::apply_post_block;
+use crate::exec::{BlockAccumulator, ExecReport, Strategy};
+use crate::options::{ExecMode, ExecOptions};
+use crate::output::{AccountChange, AccountState, BlockOutput, StateChanges};
+use crate::state::{
+    canonical_with_changed_slots, overlay_canonical, BlockState, ChangesOverlay, DbError, FromDb,
+};
+use revm::context::result::{EVMError, InvalidTransaction};
+use revm::context::{BlockEnv, ContextSetters, ContextTr, TxEnv};
+use revm::database_interface::{DatabaseCommit, DatabaseRef};
+use revm::handler::{ExecuteEvm, Handler};
+use revm::primitives::hardfork::SpecId;
+use revm::primitives::{Address, AddressMap, TxKind, U256};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
+use std::sync::Mutex;
+
+/// How many blocks skip the split after failed tries: none after a success, then 8, 16, 32,
+/// ... up to [`Backoff::MAX`] after consecutive failures. A failed try costs about half the
+/// block. A node following mainnet (whose blocks have parts that touch a shared pool, token or
+/// the beneficiary: none of the corpus' blocks splits) soon tries one block in 256; a
+/// sequencer's blocks of independent transfers and swaps try every block.
+struct Backoff;
+
+static FAILED_TRIES: AtomicU32 = AtomicU32::new(0);
+static BLOCKS_TO_SKIP: AtomicU32 = AtomicU32::new(0);
+
+impl Backoff {
+    const FIRST: u32 = 8;
+    const MAX: u32 = 256;
+
+    /// Whether this block tries the split (else it counts as one skipped).
+    fn try_now() -> bool {
+        BLOCKS_TO_SKIP
+            .fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |n| {
+                n.checked_sub(1)
+            })
+            .is_err()
+    }
+
+    /// Records a try's outcome.
+    fn record(kept: bool) {
+        if kept {
+            FAILED_TRIES.store(0, AtomicOrdering::Relaxed);
+            return;
+        }
+        let failed = FAILED_TRIES.fetch_add(1, AtomicOrdering::Relaxed);
+        BLOCKS_TO_SKIP.store(Self::skip_after(failed + 1), AtomicOrdering::Relaxed);
+    }
+
+    /// Blocks skipped after `failed` consecutive failed tries.
+    fn skip_after(failed: u32) -> u32 {
+        let doublings = failed.saturating_sub(1);
+        Self::FIRST
+            .checked_shl(doublings)
+            .filter(|skip| skip.leading_zeros() > 0)
+            .unwrap_or(Self::MAX)
+            .min(Self::MAX)
+    }
+}
+
+/// What a lane left, once it ran (`None` also when its part failed).
+type Done<T> = Mutex<Option<T>>;
+
+/// What one part left: its overlay, its transactions' records, and their fees.
+struct Part<'db, DB> {
+    state: BlockState<'db, DB>,
+    acc: BlockAccumulator,
+    /// Per transaction of the part, in block order: its index and the fee it owes.
+    fees: Vec<(usize, U256)>,
+}
+
+/// Runs the block as two independent parts; `Ok(None)` when the split does not apply (build
+/// mode, an offloading device, blob transactions, or a transaction that may run long: its
+/// part's gas limits would not tell its work, while the lanes start it early), was
+/// skipped by the backoff, or the parts were not independent (the caller then runs the block
+/// another way).
+pub fn try_split<DB: DatabaseRef + Sync>(
+    spec: SpecId,
+    block_env: &BlockEnv,
+    txs: &[TxEnv],
+    db: &DB,
+    options: &ExecOptions,
+) -> Result<Option<(BlockOutput, ExecReport)>, ExecError> {
+    if options.mode != ExecMode::Validate
+        || options.offloader.is_some()
+        || txs.len() < 2
+        || txs
+            .iter()
+            .any(|tx| !tx.blob_hashes.is_empty() || tx.gas_limit >= MIN_GAS_LIMIT)
+        || !Backoff::try_now()
+    {
+        return Ok(None);
+    }
+    // A speculative part may meet an error sequential execution would not (a read of the
+    // base it makes only on a value the other part changed): any error makes the try fail,
+    // and the path that runs the block instead reports the real one.
+    let assigned = assign_parts(txs);
+    let kept = split(spec, block_env, txs, db, options, &assigned)
+        .ok()
+        .flatten();
+    Backoff::record(kept.is_some());
+    Ok(kept)
+}
+
+/// [`try_split`] once it applies, with the part of each transaction `assigned` (0 or 1),
+/// without the backoff's record.
+fn split<DB: DatabaseRef + Sync>(
+    spec: SpecId,
+    block_env: &BlockEnv,
+    txs: &[TxEnv],
+    db: &DB,
+    options: &ExecOptions,
+    assigned: &[u8],
+) -> Result<Option<(BlockOutput, ExecReport)>, ExecError> {
+    let standby = Standby::start(2);
+    let parts: [Done<Part<'_, DB>>; 2] = Default::default();
+    standby.run_lanes(2, |lane| {
+        let part = run_part(spec, block_env, txs, assigned, lane, db, options);
+        *lock(&parts[lane]) = part.ok().flatten();
+    });
+    let [first, second] = parts.map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner()));
+    let (Some(first), Some(second)) = (first, second) else {
+        return Ok(None);
+    };
+    let beneficiary = block_env.beneficiary;
+    if first.state.read_a_change_of(&second.state)
+        || second.state.read_a_change_of(&first.state)
+        || first.state.touched(beneficiary)
+        || second.state.touched(beneficiary)
+    {
+        return Ok(None);
+    }
+    let mut fees = first.fees;
+    fees.extend(second.fees);
+    fees.sort_unstable_by_key(|(index, _)| *index);
+    let Some(mut acc) = BlockAccumulator::interleave([first.acc, second.acc], txs, block_env)
+    else {
+        return Ok(None);
+    };
+    // Both parts are put in canonical form at once, one per lane.
+    let states = [
+        Mutex::new(Some(first.state)),
+        Mutex::new(Some(second.state)),
+    ];
+    let canonical: [Done<Result<StateChanges, DbError>>; 2] = Default::default();
+    Standby::start(2).run_lanes(2, |lane| {
+        let changes = lock(&states[lane]).take().map(|s| s.into_canonical());
+        *lock(&canonical[lane]) = changes;
+    });
+    linger(2);
+    let db_err = |e: DbError| ExecError::Database(e.to_string());
+    let [changes, other] = canonical.map(|c| c.into_inner().unwrap_or_else(|e| e.into_inner()));
+    let (Some(changes), Some(other)) = (changes, other) else {
+        return Ok(None);
+    };
+    let mut changes = merge_independent(changes.map_err(db_err)?, other.map_err(db_err)?);
+    if !credit_fees(&mut changes, &fees, beneficiary, db, spec)? {
+        return Ok(None);
+    }
+    let view = ChangesOverlay {
+        db,
+        changes: &changes,
+    };
+    let mut post = BlockState::new(&view);
+    apply_post_block(&mut post, spec, block_env, &options.extras)?;
+    let post_changes = post.into_changes();
+    overlay_canonical(&mut changes, post_changes, &FromDb(db)).map_err(db_err)?;
+    let report = ExecReport {
+        strategy: Strategy::Parallel,
+        reason: format!(
+            "2 independent parts of {} and {} transactions",
+            assigned.iter().filter(|p| **p == 0).count(),
+            assigned.iter().filter(|p| **p == 1).count()
+        ),
+        lanes: 2,
+        elapsed: Default::default(),
+    };
+    acc.complete_blooms();
+    Ok(Some((acc.finish(changes), report)))
+}
+
+/// The part (0 or 1) of each transaction. Transactions are grouped by sender, and by call
+/// target unless one target has more than half the block; groups sharing a transaction are
+/// one group. The groups with the most gas limit are dealt first, each to the part with the
+/// least so far.
+fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
+    let mut calls: AddressMap<usize> = AddressMap::default();
+    for tx in txs {
+        if let TxKind::Call(to) = tx.kind {
+            *calls.entry(to).or_default() += 1;
+        }
+    }
+    // Union-find over transactions: each joins the first of its sender and of its target.
+    let mut parent: Vec<usize> = (0..txs.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first_of: AddressMap<usize> = AddressMap::default();
+    for (i, tx) in txs.iter().enumerate() {
+        let target = match tx.kind {
+            TxKind::Call(to) if calls.get(&to).is_some_and(|n| 2 * n <= txs.len()) => Some(to),
+            _ => None,
+        };
+        for key in std::iter::once(tx.caller).chain(target) {
+            let first = *first_of.entry(key).or_insert(i);
+            let (a, b) = (root(&mut parent, first), root(&mut parent, i));
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    // Per group: its transactions' gas limits (the work a part takes, as far as it is known
+    // before running) and its index.
+    let mut sizes: Vec<(u64, usize)> = Vec::new();
+    let mut group_of = vec![0; txs.len()];
+    let mut index: Vec<Option<usize>> = vec![None; txs.len()];
+    for i in 0..txs.len() {
+        let r = root(&mut parent, i);
+        let g = *index[r].get_or_insert_with(|| {
+            sizes.push((0, sizes.len()));
+            sizes.len() - 1
+        });
+        sizes[g].0 += txs[i].gas_limit;
+        group_of[i] = g;
+    }
+    let mut part_of_group = vec![0u8; sizes.len()];
+    let mut load = [0u64; 2];
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    for (size, g) in sizes {
+        let part = usize::from(load[1] < load[0]);
+        load[part] += size;
+        part_of_group[g] = part as u8;
+    }
+    group_of.iter().map(|g| part_of_group[*g]).collect()
+}
+
+/// Runs the transactions of part `part` in block order over the pre-state (the beacon root
+/// stored first by part 0), the beneficiary unpaid; `Ok(None)` when one is invalid there.
+fn run_part<'db, DB: DatabaseRef>(
+    spec: SpecId,
+    block_env: &BlockEnv,
+    txs: &[TxEnv],
+    assigned: &[u8],
+    part: usize,
+    db: &'db DB,
+    options: &ExecOptions,
+) -> Result<Option<Part<'db, DB>>, ExecError> {
+    let count = assigned.iter().filter(|p| usize::from(**p) == part).count();
+    let mut state = BlockState::with_capacity(db, 3 * count + 16);
+    let mut acc = BlockAccumulator::with_capacity(count);
+    let mut fees = Vec::with_capacity(count);
+    if part == 0 {
+        apply_beacon_root_on(&mut state, spec, block_env, options)?;
+    }
+    {
+        let mut evm = lane_evm(&mut state, spec, block_env, options);
+        let mine = txs.iter().enumerate().zip(assigned);
+        for ((index, tx), _) in mine.filter(|(_, p)| usize::from(**p) == part) {
+            if acc.check_budget(tx, block_env, spec).is_err() {
+                return Ok(None);
+            }
+            evm.ctx.set_tx(tx.clone());
+            let result: Result<_, EVMError<DbError, InvalidTransaction>> =
+                DeferredFeeHandler::default().run(&mut evm);
+            let changes = evm.finalize();
+            let Ok(result) = result else { return Ok(None) };
+            evm.ctx.db_mut().commit(changes);
+            fees.push((index, beneficiary_fee(tx, block_env, &result, spec)));
+            acc.push_executed(index, tx, result);
+        }
+    }
+    acc.complete_blooms();
+    Ok(Some(Part { state, acc, fees }))
+}
+
+/// The canonical changes of two independent parts together. An account both changed was only
+/// written slot by slot by both (its value or a wipe would have been read by the other), so
+/// its slots join.
+fn merge_independent(first: StateChanges, second: StateChanges) -> StateChanges {
+    let accounts = union(first.accounts, second.accounts, |mut a, b| {
+        a.storage = union(a.storage, b.storage, |_, slot| slot);
+        a
+    });
+    let mut codes = first.codes;
+    codes.extend(second.codes);
+    StateChanges { accounts, codes }
+}
+
+/// The entries of `a` and `b` in one map, built in a single pass (inserting one map's entries
+/// into the other one by one took several times longer); `both` combines a key's two values.
+fn union<K: Ord, V>(
+    a: BTreeMap<K, V>,
+    b: BTreeMap<K, V>,
+    mut both: impl FnMut(V, V) -> V,
+) -> BTreeMap<K, V> {
+    if b.is_empty() {
+        return a;
+    }
+    if a.is_empty() {
+        return b;
+    }
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    std::iter::from_fn(|| {
+        let order = match (a.peek(), b.peek()) {
+            (Some((x, _)), Some((y, _))) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => a.next(),
+            Ordering::Greater => b.next(),
+            Ordering::Equal => {
+                let (key, first) = a.next()?;
+                let (_, second) = b.next()?;
+                Some((key, both(first, second)))
+            }
+        }
+    })
+    .collect()
+}
+
+/// Credits the fees to the beneficiary, which neither part touched, in block order.
+/// `Ok(false)` when a credit removes it (an empty beneficiary touched), which the prototype
+/// leaves to the other paths.
+fn credit_fees<DB: DatabaseRef>(
+    changes: &mut StateChanges,
+    fees: &[(usize, U256)],
+    beneficiary: Address,
+    db: &DB,
+    spec: SpecId,
+) -> Result<bool, ExecError> {
+    let original = db
+        .basic_ref(beneficiary)
+        .map_err(|e| ExecError::Database(e.to_string()))?
+        .map(AccountState::from);
+    let mut change = changes
+        .accounts
+        .remove(&beneficiary)
+        .unwrap_or_else(|| AccountChange {
+            info: original,
+            ..AccountChange::default()
+        });
+    let mut value = change.info;
+    for (_, fee) in fees {
+        value = apply_credit(value, *fee, spec);
+        if value.is_none() {
+            return Ok(false);
+        }
+    }
+    change.info = value;
+    if let Some((change, _)) = canonical_with_changed_slots(change, original) {
+        changes.accounts.insert(beneficiary, change);
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::sequential;
+    use crate::workload::{generate, Workload, WorkloadKind};
+
+    fn options() -> ExecOptions {
+        ExecOptions {
+            threads: 2,
+            ..ExecOptions::default()
+        }
+    }
+
+    /// The split of `w` by `assigned`, checked equal to the sequential output when kept.
+    fn split_of(w: &Workload, assigned: &[u8]) -> Option<BlockOutput> {
+        let split =
+            split(w.spec, &w.block_env, &w.txs, &w.state, &options(), assigned).expect("no error");
+        split.map(|(output, _)| {
+            let expected = sequential::execute(w.spec, &w.block_env, &w.txs, &w.state, &options())
+                .expect("runs sequentially");
+            assert_eq!(output.first_difference(&expected), None);
+            output
+        })
+    }
+
+    #[test]
+    fn independent_parts_give_the_sequential_output() {
+        for kind in [
+            WorkloadKind::Erc20,
+            WorkloadKind::Uniswap,
+            WorkloadKind::Mixed,
+            WorkloadKind::Raw,
+        ] {
+            let w = generate(kind, 60, 3);
+            let assigned = assign_parts(&w.txs);
+            assert!(assigned.contains(&0) && assigned.contains(&1), "{kind:?}");
+            assert!(split_of(&w, &assigned).is_some(), "{kind:?} is split");
+        }
+    }
+
+    #[test]
+    fn parts_that_write_what_the_other_reads_are_not_kept() {
+        // Every even transaction pays one deposit address: parts by parity are independent,
+        // halves of the block both write its balance.
+        let w = generate(WorkloadKind::Deposits, 40, 5);
+        let by_parity: Vec<u8> = (0..40).map(|i| (i % 2) as u8).collect();
+        assert!(split_of(&w, &by_parity).is_some());
+        let halves: Vec<u8> = (0..40).map(|i| u8::from(i >= 20)).collect();
+        assert!(split_of(&w, &halves).is_none());
+        // Swaps in both halves meet on the pools' reserves.
+        let w = generate(WorkloadKind::Uniswap, 40, 5);
+        assert!(split_of(&w, &halves).is_none());
+        // A dependent chain: every call reads the counter the one before wrote.
+        let w = generate(WorkloadKind::Chain, 40, 5);
+        assert!(split_of(&w, &by_parity).is_none());
+    }
+
+    #[test]
+    fn a_part_that_touches_the_beneficiary_is_not_kept() {
+        let mut w = generate(WorkloadKind::Raw, 10, 7);
+        let assigned: Vec<u8> = (0..10).map(|i| (i % 2) as u8).collect();
+        assert!(split_of(&w, &assigned).is_some());
+        w.txs[7].kind = TxKind::Call(w.block_env.beneficiary);
+        assert!(split_of(&w, &assigned).is_none());
+    }
+
+    #[test]
+    fn transactions_of_one_sender_or_one_pool_share_a_part() {
+        let w = generate(WorkloadKind::Uniswap, 300, 9);
+        let assigned = assign_parts(&w.txs);
+        let mut part_of_pool: AddressMap<u8> = AddressMap::default();
+        for (tx, part) in w.txs.iter().zip(&assigned) {
+            let TxKind::Call(pool) = tx.kind else {
+                panic!("swaps call pools")
+            };
+            assert_eq!(*part_of_pool.entry(pool).or_insert(*part), *part);
+        }
+        let count = assigned.iter().filter(|p| **p == 0).count();
+        assert!((100..=200).contains(&count), "{count} of 300 in part 0");
+    }
+
+    #[test]
+    fn failed_tries_skip_more_blocks_each_time() {
+        let skips: Vec<u32> = (1..=7).map(Backoff::skip_after).collect();
+        assert_eq!(skips, [8, 16, 32, 64, 128, 256, 256]);
+        assert_eq!(Backoff::skip_after(u32::MAX), Backoff::MAX);
+    }
+}
