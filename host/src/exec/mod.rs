@@ -114,7 +114,8 @@ where
             },
         )
     } else if lanes == 2 && options.split {
-        match crate::parallel::try_split(spec, block_env, txs, db, options)? {
+        // Two independent parts first (they make two lanes' worth of work, no more).
+        match crate::parallel::try_split(spec, block_env, txs, db, options) {
             Some(done) => done,
             None => crate::parallel::execute(spec, block_env, txs, db, options, lanes)?,
         }
