@@ -50,7 +50,7 @@ use crate::exec::system::apply_post_block;
 use crate::exec::transfer::TransferRules;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
-use crate::output::{BlockOutput, InvalidTxReason};
+use crate::output::{BlockOutput, InvalidTxReason, StateChanges};
 use crate::state::{overlay_canonical, BlockState, ChangesOverlay, FromDb};
 use early_starts::choose_early_starts;
 use hot_targets::HotTargets;
@@ -66,9 +66,9 @@ use revm::primitives::hardfork::SpecId;
 use scheduler::Scheduler;
 use sender_chains::SenderChains;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 pub(crate) use split::try_split;
-use std::time::Instant;
 
 /// Executes the block in `lanes` parallel lanes (or sequentially, when that is the exact or
 /// faster way; the report says which and why).
@@ -181,15 +181,7 @@ pub fn execute<DB: DatabaseRef + Sync>(
         overlay_canonical(&mut changes, rest_changes, &FromDb(db))
             .map_err(|e| ExecError::Database(e.to_string()))?;
     }
-    let view = ChangesOverlay {
-        db,
-        changes: &changes,
-    };
-    let mut post = BlockState::new(&view);
-    apply_post_block(&mut post, spec, block_env, &options.extras)?;
-    let post_changes = post.into_changes();
-    overlay_canonical(&mut changes, post_changes, &FromDb(db))
-        .map_err(|e| ExecError::Database(e.to_string()))?;
+    apply_post_block_to(&mut changes, db, spec, block_env, options)?;
     tracing::debug!(?setup, ?lanes_time, ?t_final, total = ?started.elapsed(), "parallel block");
     let reason = if upto < txs.len() {
         format!(
@@ -214,6 +206,23 @@ pub fn execute<DB: DatabaseRef + Sync>(
         elapsed: Default::default(),
     };
     Ok((acc.finish(changes), report))
+}
+
+/// Applies the steps after the block's transactions (withdrawals, rewards) to the block's
+/// canonical `changes` over `db`.
+fn apply_post_block_to<DB: DatabaseRef>(
+    changes: &mut StateChanges,
+    db: &DB,
+    spec: SpecId,
+    block_env: &BlockEnv,
+    options: &ExecOptions,
+) -> Result<(), ExecError> {
+    let view = ChangesOverlay { db, changes };
+    let mut post = BlockState::new(&view);
+    apply_post_block(&mut post, spec, block_env, &options.extras)?;
+    let post_changes = post.into_changes();
+    overlay_canonical(changes, post_changes, &FromDb(db))
+        .map_err(|e| ExecError::Database(e.to_string()))
 }
 
 /// The results of the transactions below `upto`, in block order, from their final executions,

@@ -18,6 +18,7 @@
 //! pool); otherwise a contract's calls are split by block order (transfers of a token, most of
 //! which touch different balances).
 
+use super::apply_post_block_to;
 use super::credit::apply_credit;
 use super::early_starts::MIN_GAS_LIMIT;
 use super::fee::beneficiary_fee;
@@ -26,13 +27,10 @@ use super::lane_pool::{linger, Standby};
 use super::mv_memory::lock;
 use crate::error::ExecError;
 use crate::exec::sequential::{apply_beacon_root_on, lane_evm};
-use crate::exec::system::apply_post_block;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
 use crate::output::{AccountChange, AccountState, BlockOutput, StateChanges};
-use crate::state::{
-    canonical_with_changed_slots, overlay_canonical, BlockState, ChangesOverlay, DbError, FromDb,
-};
+use crate::state::{canonical_with_changed_slots, BlockState, DbError};
 use revm::context::result::{EVMError, InvalidTransaction};
 use revm::context::{BlockEnv, ContextSetters, ContextTr, TxEnv};
 use revm::database_interface::{DatabaseCommit, DatabaseRef};
@@ -159,8 +157,7 @@ fn split<DB: DatabaseRef + Sync>(
     let mut fees = first.fees;
     fees.extend(second.fees);
     fees.sort_unstable_by_key(|(index, _)| *index);
-    let Some(mut acc) = BlockAccumulator::interleave([first.acc, second.acc], txs, block_env)
-    else {
+    let Some(acc) = BlockAccumulator::interleave([first.acc, second.acc], txs, block_env) else {
         return Ok(None);
     };
     // Both parts are put in canonical form at once, one per lane.
@@ -183,14 +180,7 @@ fn split<DB: DatabaseRef + Sync>(
     if !credit_fees(&mut changes, &fees, beneficiary, db, spec)? {
         return Ok(None);
     }
-    let view = ChangesOverlay {
-        db,
-        changes: &changes,
-    };
-    let mut post = BlockState::new(&view);
-    apply_post_block(&mut post, spec, block_env, &options.extras)?;
-    let post_changes = post.into_changes();
-    overlay_canonical(&mut changes, post_changes, &FromDb(db)).map_err(db_err)?;
+    apply_post_block_to(&mut changes, db, spec, block_env, options)?;
     let report = ExecReport {
         strategy: Strategy::Parallel,
         reason: format!(
@@ -201,7 +191,6 @@ fn split<DB: DatabaseRef + Sync>(
         lanes: 2,
         elapsed: Default::default(),
     };
-    acc.complete_blooms();
     Ok(Some((acc.finish(changes), report)))
 }
 

@@ -193,17 +193,17 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
         self.accounts.contains_key(&address)
     }
 
-    /// Whether this overlay read from the pre-state anything `earlier` changed: an account
-    /// whose value `earlier` changed or whose storage it wiped (any read of the account or its
-    /// slots counts), or a slot it wrote. Run over the same pre-state as `earlier`, this
-    /// overlay's transactions saw what they would have seen after `earlier`'s only if not: a
-    /// write is always preceded by a read of its location.
-    pub fn read_a_change_of<E>(&self, earlier: &BlockState<'_, E>) -> bool {
-        earlier.changed.iter().any(|changed| {
+    /// Whether this overlay read anything `other` changed: an account whose value `other`
+    /// changed, or whose storage it wiped (any read of the account or its slots counts), or a
+    /// slot it wrote. Where neither of two overlays of the same pre-state read a change of the
+    /// other, each one's transactions saw what they would have seen with the other's run
+    /// before them: every write follows a read of its location, and every read is cached.
+    pub fn read_a_change_of<E>(&self, other: &BlockState<'_, E>) -> bool {
+        other.changed.iter().any(|changed| {
             let Some(mine) = self.accounts.get(&changed.address) else {
                 return false;
             };
-            let Some(theirs) = earlier.accounts.get(&changed.address) else {
+            let Some(theirs) = other.accounts.get(&changed.address) else {
                 return true;
             };
             let account_changed =
