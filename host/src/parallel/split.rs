@@ -303,8 +303,8 @@ fn merge_independent(first: StateChanges, second: StateChanges) -> StateChanges 
     StateChanges { accounts, codes }
 }
 
-/// The entries of `a` and `b` in one map, built in a single pass (inserting one map's entries
-/// into the other one by one took several times longer); `both` combines a key's two values.
+/// The entries of `a` and `b` in one map, built in one pass over both; `both` combines a
+/// key's two values.
 fn union<K: Ord, V>(
     a: BTreeMap<K, V>,
     b: BTreeMap<K, V>,
