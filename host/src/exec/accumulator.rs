@@ -109,8 +109,7 @@ impl BlockAccumulator {
         block_env: &BlockEnv,
     ) -> Option<BlockAccumulator> {
         let mut merged = BlockAccumulator::with_capacity(txs.len());
-        let [first, second] = parts;
-        let mut parts = [first, second].map(|part| {
+        let mut parts = parts.map(|part| {
             let mut previous = 0;
             part.tx_indexes
                 .into_iter()
