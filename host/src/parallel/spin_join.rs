@@ -85,6 +85,70 @@ impl Claims {
     }
 }
 
+/// Lanes that wait for each other at points `1, 2, ...`, spinning (then yielding). Each lane
+/// takes one [`Seat`].
+pub struct Meeting {
+    lanes: usize,
+    arrived: AtomicUsize,
+}
+
+/// One lane's place in a [`Meeting`]. Dropped (its lane done, failed or unwinding), it counts as
+/// arrived at every later point up to `points`, so the other lanes never wait for it forever.
+pub struct Seat<'a> {
+    meeting: &'a Meeting,
+    passed: usize,
+    points: usize,
+}
+
+impl Meeting {
+    /// A meeting of `lanes` lanes.
+    pub fn new(lanes: usize) -> Self {
+        Self {
+            lanes,
+            arrived: AtomicUsize::new(0),
+        }
+    }
+
+    /// A lane's seat, for a meeting of `points` points.
+    pub fn seat(&self, points: usize) -> Seat<'_> {
+        Seat {
+            meeting: self,
+            passed: 0,
+            points,
+        }
+    }
+}
+
+impl Seat<'_> {
+    /// Arrives at the next point without waiting for the others.
+    pub fn arrive(&mut self) {
+        self.passed += 1;
+        self.meeting.arrived.fetch_add(1, Ordering::Release);
+    }
+
+    /// Waits until every lane has arrived at the last point this one arrived at.
+    pub fn wait(&self) {
+        let idle = crossbeam_utils::Backoff::new();
+        while self.meeting.arrived.load(Ordering::Acquire) < self.meeting.lanes * self.passed {
+            idle.snooze();
+        }
+    }
+
+    /// Arrives at the next point and waits for the others there.
+    pub fn meet(&mut self) {
+        self.arrive();
+        self.wait();
+    }
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        while self.passed < self.points {
+            self.arrive();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +168,26 @@ mod tests {
         let started = Instant::now();
         ended.spin_until(2);
         assert!(started.elapsed() >= SPIN_LIMIT);
+    }
+
+    #[test]
+    fn a_lane_that_leaves_early_counts_as_arrived() {
+        let meeting = Meeting::new(2);
+        let points_met = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut seat = meeting.seat(3);
+                seat.meet();
+                // Leaves before points 2 and 3.
+            });
+            let mut seat = meeting.seat(3);
+            for _ in 0..3 {
+                seat.meet();
+                points_met.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        assert_eq!(points_met.load(Ordering::Relaxed), 3);
+        assert_eq!(meeting.arrived.load(Ordering::Relaxed), 6);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use super::fee::beneficiary_fee;
 use super::handler::DeferredFeeHandler;
 use super::lane_pool::{linger, Standby};
 use super::mv_memory::lock;
+use super::spin_join::{Meeting, Seat};
 use crate::error::ExecError;
 use crate::exec::sequential::{apply_beacon_root_on, lane_evm};
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
@@ -39,8 +40,8 @@ use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, AddressMap, TxKind, U256};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering as AtomicOrdering};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// How many blocks skip the split after failed tries: none after a success, then 8, 16, 32,
 /// ... up to [`Backoff::MAX`] after consecutive failures. A failed try costs about half the
@@ -81,15 +82,38 @@ impl Backoff {
     }
 }
 
-/// What a lane left, once it ran (`None` also when its part failed).
+/// What a lane leaves for another step, once it ran (`None` also when its part failed).
 type Done<T> = Mutex<Option<T>>;
 
-/// What one part left: its overlay, its transactions' records, and their fees.
-struct Part<'db, DB> {
-    state: BlockState<'db, DB>,
-    acc: BlockAccumulator,
-    /// Per transaction of the part, in block order: its index and the fee it owes.
-    fees: Vec<(usize, U256)>,
+/// One part's transaction records, and per transaction (in block order) its index and the fee
+/// it owes the beneficiary.
+type Records = (BlockAccumulator, Vec<(usize, U256)>);
+
+/// The block a split runs, as both lanes see it.
+struct Block<'a, DB> {
+    spec: SpecId,
+    block_env: &'a BlockEnv,
+    txs: &'a [TxEnv],
+    db: &'a DB,
+    options: &'a ExecOptions,
+    /// The part of each transaction (0 or 1).
+    assigned: &'a [u8],
+}
+
+/// What the two lanes of a split hand each other, and the caller, between its steps.
+struct Handover<'db, DB> {
+    /// Each part's overlay: read by both lanes' checks, then taken by its own lane.
+    states: [RwLock<Option<BlockState<'db, DB>>>; 2],
+    /// Each part's records, interleaved by lane 0.
+    records: [Done<Records>; 2],
+    /// Each part's canonical changes, joined by lane 1.
+    changes: [Done<Result<StateChanges, DbError>>; 2],
+    /// Set when a part failed or read a change of the other: the try is over.
+    failed: AtomicBool,
+    /// The block's records in block order (lane 0).
+    interleaved: Done<Records>,
+    /// The block's changes from its transactions (lane 1).
+    joined: Done<Result<StateChanges, DbError>>,
 }
 
 /// Runs the block as two independent parts; `None` when the split does not apply (build
@@ -119,65 +143,60 @@ pub fn try_split<DB: DatabaseRef + Sync>(
     // base it makes only on a value the other part changed): any error makes the try fail,
     // and the path that runs the block instead reports the real one.
     let assigned = assign_parts(txs);
-    let kept = split(spec, block_env, txs, db, options, &assigned)
-        .ok()
-        .flatten();
+    let block = Block {
+        spec,
+        block_env,
+        txs,
+        db,
+        options,
+        assigned: &assigned,
+    };
+    let kept = split(&block).ok().flatten();
     Backoff::record(kept.is_some());
     kept
 }
 
-/// [`try_split`] once it applies, with the part of each transaction `assigned` (0 or 1),
-/// without the backoff's record.
+/// [`try_split`] once it applies, without the backoff's record. Each lane runs its part, then
+/// (once both have) checks that its part read no change of the other, then (once both checks
+/// are done) puts its part's changes in canonical form; lane 0 then interleaves the parts'
+/// records, lane 1 joins their changes.
 fn split<DB: DatabaseRef + Sync>(
-    spec: SpecId,
-    block_env: &BlockEnv,
-    txs: &[TxEnv],
-    db: &DB,
-    options: &ExecOptions,
-    assigned: &[u8],
+    block: &Block<'_, DB>,
 ) -> Result<Option<(BlockOutput, ExecReport)>, ExecError> {
-    let standby = Standby::start(2);
-    let parts: [Done<Part<'_, DB>>; 2] = Default::default();
-    standby.run_lanes(2, |lane| {
-        let part = run_part(spec, block_env, txs, assigned, lane, db, options);
-        *lock(&parts[lane]) = part.ok().flatten();
-    });
-    let [first, second] = parts.map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner()));
-    let (Some(first), Some(second)) = (first, second) else {
-        return Ok(None);
+    let handover = Handover {
+        states: Default::default(),
+        records: Default::default(),
+        changes: Default::default(),
+        failed: AtomicBool::new(false),
+        interleaved: Default::default(),
+        joined: Default::default(),
     };
-    let beneficiary = block_env.beneficiary;
-    if first.state.read_a_change_of(&second.state)
-        || second.state.read_a_change_of(&first.state)
-        || first.state.touched(beneficiary)
-        || second.state.touched(beneficiary)
-    {
-        return Ok(None);
-    }
-    let mut fees = first.fees;
-    fees.extend(second.fees);
-    fees.sort_unstable_by_key(|(index, _)| *index);
-    let Some(acc) = BlockAccumulator::interleave([first.acc, second.acc], txs, block_env) else {
-        return Ok(None);
-    };
-    // Both parts are put in canonical form at once, one per lane.
-    let states = [
-        Mutex::new(Some(first.state)),
-        Mutex::new(Some(second.state)),
-    ];
-    let canonical: [Done<Result<StateChanges, DbError>>; 2] = Default::default();
+    let meeting = Meeting::new(2);
     Standby::start(2).run_lanes(2, |lane| {
-        let changes = lock(&states[lane]).take().map(|s| s.into_canonical());
-        *lock(&canonical[lane]) = changes;
+        run_lane(block, &handover, &mut meeting.seat(3), lane)
     });
     linger(2);
-    let db_err = |e: DbError| ExecError::Database(e.to_string());
-    let [changes, other] = canonical.map(|c| c.into_inner().unwrap_or_else(|e| e.into_inner()));
-    let (Some(changes), Some(other)) = (changes, other) else {
+    let interleaved = handover
+        .interleaved
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let joined = handover
+        .joined
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let (Some((acc, fees)), Some(changes)) = (interleaved, joined) else {
         return Ok(None);
     };
-    let mut changes = merge_independent(changes.map_err(db_err)?, other.map_err(db_err)?);
-    if !credit_fees(&mut changes, &fees, beneficiary, db, spec)? {
+    let mut changes = changes.map_err(|e| ExecError::Database(e.to_string()))?;
+    let Block {
+        spec,
+        block_env,
+        db,
+        options,
+        assigned,
+        ..
+    } = *block;
+    if !credit_fees(&mut changes, &fees, block_env.beneficiary, db, spec)? {
         return Ok(None);
     }
     apply_post_block_to(&mut changes, db, spec, block_env, options)?;
@@ -192,6 +211,74 @@ fn split<DB: DatabaseRef + Sync>(
         elapsed: Default::default(),
     };
     Ok(Some((acc.finish(changes), report)))
+}
+
+/// Lane `lane`'s steps of [`split`], meeting the other lane at `seat`'s three points.
+fn run_lane<'db, DB: DatabaseRef + Sync>(
+    block: &Block<'db, DB>,
+    handover: &Handover<'db, DB>,
+    seat: &mut Seat<'_>,
+    lane: usize,
+) {
+    let failed = &handover.failed;
+    match run_part(block, lane, failed) {
+        Ok(Some((state, records))) => {
+            *write(&handover.states[lane]) = Some(state);
+            *lock(&handover.records[lane]) = Some(records);
+        }
+        _ => failed.store(true, AtomicOrdering::Release),
+    }
+    seat.meet();
+    if !failed.load(AtomicOrdering::Acquire) {
+        let (mine, other) = (
+            read(&handover.states[lane]),
+            read(&handover.states[1 - lane]),
+        );
+        let independent = match (mine.as_ref(), other.as_ref()) {
+            (Some(mine), Some(other)) => {
+                !mine.read_a_change_of(other) && !mine.touched(block.block_env.beneficiary)
+            }
+            _ => false,
+        };
+        if !independent {
+            failed.store(true, AtomicOrdering::Release);
+        }
+    }
+    // Past this point no lane reads the other's overlay.
+    seat.meet();
+    let state = write(&handover.states[lane]).take();
+    if failed.load(AtomicOrdering::Acquire) {
+        return;
+    }
+    *lock(&handover.changes[lane]) = state.map(BlockState::into_canonical);
+    seat.arrive();
+    if lane == 0 {
+        let [first, second] = handover.records.each_ref().map(|r| lock(r).take());
+        let (Some((first, mut fees)), Some((second, other_fees))) = (first, second) else {
+            return;
+        };
+        fees.extend(other_fees);
+        fees.sort_unstable_by_key(|(index, _)| *index);
+        let acc = BlockAccumulator::interleave([first, second], block.txs, block.block_env);
+        *lock(&handover.interleaved) = acc.map(|acc| (acc, fees));
+    } else {
+        seat.wait();
+        let [first, second] = handover.changes.each_ref().map(|c| lock(c).take());
+        let joined = match (first, second) {
+            (Some(Ok(first)), Some(Ok(second))) => Ok(merge_independent(first, second)),
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e),
+            _ => return,
+        };
+        *lock(&handover.joined) = Some(joined);
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The part (0 or 1) of each transaction. Transactions are grouped by sender, and by call
@@ -252,16 +339,21 @@ fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
 }
 
 /// Runs the transactions of part `part` in block order over the pre-state (the beacon root
-/// stored first by part 0), the beneficiary unpaid; `Ok(None)` when one is invalid there.
+/// stored first by part 0), the beneficiary unpaid; `Ok(None)` when one is invalid there, or
+/// when `stop` is set (the other part failed).
 fn run_part<'db, DB: DatabaseRef>(
-    spec: SpecId,
-    block_env: &BlockEnv,
-    txs: &[TxEnv],
-    assigned: &[u8],
+    block: &Block<'db, DB>,
     part: usize,
-    db: &'db DB,
-    options: &ExecOptions,
-) -> Result<Option<Part<'db, DB>>, ExecError> {
+    stop: &AtomicBool,
+) -> Result<Option<(BlockState<'db, DB>, Records)>, ExecError> {
+    let Block {
+        spec,
+        block_env,
+        txs,
+        db,
+        options,
+        assigned,
+    } = *block;
     let count = assigned.iter().filter(|p| usize::from(**p) == part).count();
     let mut state = BlockState::with_capacity(db, 3 * count + 16);
     let mut acc = BlockAccumulator::with_capacity(count);
@@ -273,7 +365,8 @@ fn run_part<'db, DB: DatabaseRef>(
         let mut evm = lane_evm(&mut state, spec, block_env, options);
         let mine = txs.iter().enumerate().zip(assigned);
         for ((index, tx), _) in mine.filter(|(_, p)| usize::from(**p) == part) {
-            if acc.check_budget(tx, block_env, spec).is_err() {
+            if stop.load(AtomicOrdering::Relaxed) || acc.check_budget(tx, block_env, spec).is_err()
+            {
                 return Ok(None);
             }
             evm.ctx.set_tx(tx.clone());
@@ -287,7 +380,7 @@ fn run_part<'db, DB: DatabaseRef>(
         }
     }
     acc.complete_blooms();
-    Ok(Some(Part { state, acc, fees }))
+    Ok(Some((state, (acc, fees))))
 }
 
 /// The canonical changes of two independent parts together. An account both changed was only
@@ -386,10 +479,18 @@ mod tests {
 
     /// The split of `w` by `assigned`, checked equal to the sequential output when kept.
     fn split_of(w: &Workload, assigned: &[u8]) -> Option<BlockOutput> {
-        let split =
-            split(w.spec, &w.block_env, &w.txs, &w.state, &options(), assigned).expect("no error");
+        let options = options();
+        let block = Block {
+            spec: w.spec,
+            block_env: &w.block_env,
+            txs: &w.txs,
+            db: &w.state,
+            options: &options,
+            assigned,
+        };
+        let split = split(&block).expect("no error");
         split.map(|(output, _)| {
-            let expected = sequential::execute(w.spec, &w.block_env, &w.txs, &w.state, &options())
+            let expected = sequential::execute(w.spec, &w.block_env, &w.txs, &w.state, &options)
                 .expect("runs sequentially");
             assert_eq!(output.first_difference(&expected), None);
             output
