@@ -109,37 +109,30 @@ impl BlockAccumulator {
         block_env: &BlockEnv,
     ) -> Option<BlockAccumulator> {
         let mut merged = BlockAccumulator::with_capacity(txs.len());
-        let mut parts = parts.map(|part| {
-            let mut previous = 0;
-            part.tx_indexes
-                .into_iter()
-                .zip(part.receipts)
-                .zip(part.results)
-                .map(move |((index, mut receipt), result)| {
-                    let gas = receipt.cumulative_gas_used - previous;
-                    previous = receipt.cumulative_gas_used;
-                    receipt.cumulative_gas_used = gas;
-                    (index, receipt, result)
-                })
-                .peekable()
-        });
-        loop {
-            let [first, second] = &mut parts;
-            let next = match (first.peek(), second.peek()) {
-                (Some((a, ..)), Some((b, ..))) => usize::from(b < a),
-                (Some(_), None) => 0,
-                (None, Some(_)) => 1,
-                (None, None) => break,
+        let [first, second] = parts;
+        let indexes = [first.tx_indexes, second.tx_indexes];
+        let mut receipts = [first.receipts.into_iter(), second.receipts.into_iter()];
+        let mut results = [first.results.into_iter(), second.results.into_iter()];
+        // Per part: records taken so far, and the part's cumulative gas before the next one.
+        let mut taken = [0; 2];
+        let mut gas_before = [0; 2];
+        for _ in 0..indexes[0].len() + indexes[1].len() {
+            let part = match (indexes[0].get(taken[0]), indexes[1].get(taken[1])) {
+                (Some(a), Some(b)) => usize::from(b < a),
+                (first, _) => usize::from(first.is_none()),
             };
-            let (index, mut receipt, result) = parts[next].next()?;
+            let index = indexes[part][taken[part]];
+            taken[part] += 1;
             let tx = txs.get(index)?;
             if tx.gas_limit > block_env.gas_limit.saturating_sub(merged.gas_used) {
                 return None;
             }
-            merged.gas_used += receipt.cumulative_gas_used;
+            let mut receipt = receipts[part].next()?;
+            merged.gas_used += receipt.cumulative_gas_used - gas_before[part];
+            gas_before[part] = receipt.cumulative_gas_used;
             receipt.cumulative_gas_used = merged.gas_used;
             merged.receipts.push(receipt);
-            merged.results.push(result);
+            merged.results.push(results[part].next()?);
             merged.tx_indexes.push(index);
         }
         Some(merged)

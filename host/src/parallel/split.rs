@@ -104,15 +104,16 @@ struct Block<'a, DB> {
 struct Handover<'db, DB> {
     /// Each part's overlay: read by both lanes' checks, then taken by its own lane.
     states: [RwLock<Option<BlockState<'db, DB>>>; 2],
-    /// Each part's records, interleaved by lane 0.
+    /// Each part's records, interleaved by lane 1.
     records: [Done<Records>; 2],
-    /// Each part's canonical changes, joined by lane 1.
+    /// Each part's canonical changes, joined by lane 0.
     changes: [Done<Result<StateChanges, DbError>>; 2],
     /// Set when a part failed or read a change of the other: the try is over.
     failed: AtomicBool,
-    /// The block's records in block order (lane 0).
+    /// The block's records in block order (lane 1).
     interleaved: Done<Records>,
-    /// The block's changes from its transactions (lane 1).
+    /// The block's changes from its transactions (lane 0, the caller's thread, which will
+    /// likely free them).
     joined: Done<Result<StateChanges, DbError>>,
 }
 
@@ -142,6 +143,8 @@ pub fn try_split<DB: DatabaseRef + Sync>(
     // A speculative part may meet an error sequential execution would not (a read of the
     // base it makes only on a value the other part changed): any error makes the try fail,
     // and the path that runs the block instead reports the real one.
+    // Lane 1's thread wakes while the parts are assigned.
+    let standby = Standby::start(2);
     let assigned = assign_parts(txs);
     let block = Block {
         spec,
@@ -151,17 +154,18 @@ pub fn try_split<DB: DatabaseRef + Sync>(
         options,
         assigned: &assigned,
     };
-    let kept = split(&block).ok().flatten();
+    let kept = split(&block, standby).ok().flatten();
     Backoff::record(kept.is_some());
     kept
 }
 
 /// [`try_split`] once it applies, without the backoff's record. Each lane runs its part, then
 /// (once both have) checks that its part read no change of the other, then (once both checks
-/// are done) puts its part's changes in canonical form; lane 0 then interleaves the parts'
-/// records, lane 1 joins their changes.
+/// are done) puts its part's changes in canonical form; lane 0 then joins the parts' changes,
+/// lane 1 interleaves their records. `standby` wakes lane 1's thread.
 fn split<DB: DatabaseRef + Sync>(
     block: &Block<'_, DB>,
+    standby: Standby,
 ) -> Result<Option<(BlockOutput, ExecReport)>, ExecError> {
     let handover = Handover {
         states: Default::default(),
@@ -172,7 +176,7 @@ fn split<DB: DatabaseRef + Sync>(
         joined: Default::default(),
     };
     let meeting = Meeting::new(2);
-    Standby::start(2).run_lanes(2, |lane| {
+    standby.run_lanes(2, |lane| {
         run_lane(block, &handover, &mut meeting.seat(3), lane)
     });
     linger(2);
@@ -252,7 +256,7 @@ fn run_lane<'db, DB: DatabaseRef + Sync>(
     }
     *lock(&handover.changes[lane]) = state.map(BlockState::into_canonical);
     seat.arrive();
-    if lane == 0 {
+    if lane == 1 {
         let [first, second] = handover.records.each_ref().map(|r| lock(r).take());
         let (Some((first, mut fees)), Some((second, other_fees))) = (first, second) else {
             return;
@@ -286,7 +290,8 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 /// one group. The groups with the most gas limit are dealt first, each to the part with the
 /// least so far.
 fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
-    let mut calls: AddressMap<usize> = AddressMap::default();
+    let mut calls: AddressMap<usize> =
+        AddressMap::with_capacity_and_hasher(txs.len(), Default::default());
     for tx in txs {
         if let TxKind::Call(to) = tx.kind {
             *calls.entry(to).or_default() += 1;
@@ -301,7 +306,8 @@ fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
         }
         i
     }
-    let mut first_of: AddressMap<usize> = AddressMap::default();
+    let mut first_of: AddressMap<usize> =
+        AddressMap::with_capacity_and_hasher(2 * txs.len(), Default::default());
     for (i, tx) in txs.iter().enumerate() {
         let target = match tx.kind {
             TxKind::Call(to) if calls.get(&to).is_some_and(|n| 2 * n <= txs.len()) => Some(to),
@@ -385,48 +391,37 @@ fn run_part<'db, DB: DatabaseRef>(
 
 /// The canonical changes of two independent parts together. An account both changed was only
 /// written slot by slot by both (its value or a wipe would have been read by the other), so
-/// its slots join.
-fn merge_independent(first: StateChanges, second: StateChanges) -> StateChanges {
-    let accounts = union(first.accounts, second.accounts, |mut a, b| {
-        a.storage = union(a.storage, b.storage, |_, slot| slot);
-        a
-    });
-    let mut codes = first.codes;
-    codes.extend(second.codes);
-    StateChanges { accounts, codes }
+/// its slots join. (`BTreeMap::append` merges two maps in one pass, without sorting again.)
+fn merge_independent(mut first: StateChanges, mut second: StateChanges) -> StateChanges {
+    for address in keys_in_both(&first.accounts, &second.accounts) {
+        if let (Some(mine), Some(mut theirs)) = (
+            first.accounts.get_mut(&address),
+            second.accounts.remove(&address),
+        ) {
+            mine.storage.append(&mut theirs.storage);
+        }
+    }
+    first.accounts.append(&mut second.accounts);
+    first.codes.append(&mut second.codes);
+    first
 }
 
-/// The entries of `a` and `b` in one map, built in one pass over both; `both` combines a
-/// key's two values.
-fn union<K: Ord, V>(
-    a: BTreeMap<K, V>,
-    b: BTreeMap<K, V>,
-    mut both: impl FnMut(V, V) -> V,
-) -> BTreeMap<K, V> {
-    if b.is_empty() {
-        return a;
-    }
-    if a.is_empty() {
-        return b;
-    }
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    std::iter::from_fn(|| {
-        let order = match (a.peek(), b.peek()) {
-            (Some((x, _)), Some((y, _))) => x.cmp(y),
-            (Some(_), None) => Ordering::Less,
-            (None, _) => Ordering::Greater,
-        };
-        match order {
-            Ordering::Less => a.next(),
-            Ordering::Greater => b.next(),
+/// The keys two maps share, found in one walk over both.
+fn keys_in_both<K: Ord + Copy, V>(a: &BTreeMap<K, V>, b: &BTreeMap<K, V>) -> Vec<K> {
+    let mut both = Vec::new();
+    let (mut a, mut b) = (a.keys().peekable(), b.keys().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        match x.cmp(y) {
+            Ordering::Less => drop(a.next()),
+            Ordering::Greater => drop(b.next()),
             Ordering::Equal => {
-                let (key, first) = a.next()?;
-                let (_, second) = b.next()?;
-                Some((key, both(first, second)))
+                both.push(**x);
+                a.next();
+                b.next();
             }
         }
-    })
-    .collect()
+    }
+    both
 }
 
 /// Credits the fees to the beneficiary, which neither part touched, in block order.
@@ -488,7 +483,7 @@ mod tests {
             options: &options,
             assigned,
         };
-        let split = split(&block).expect("no error");
+        let split = split(&block, Standby::start(2)).expect("no error");
         split.map(|(output, _)| {
             let expected = sequential::execute(w.spec, &w.block_env, &w.txs, &w.state, &options)
                 .expect("runs sequentially");
