@@ -37,7 +37,7 @@ use revm::context::{BlockEnv, ContextSetters, ContextTr, TxEnv};
 use revm::database_interface::{DatabaseCommit, DatabaseRef};
 use revm::handler::{ExecuteEvm, Handler};
 use revm::primitives::hardfork::SpecId;
-use revm::primitives::{Address, AddressMap, TxKind, U256};
+use revm::primitives::{AddressMap, TxKind, U256};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering as AtomicOrdering};
@@ -110,8 +110,9 @@ struct Handover<'db, DB> {
     changes: [Done<Result<StateChanges, DbError>>; 2],
     /// Set when a part failed or read a change of the other: the try is over.
     failed: AtomicBool,
-    /// The block's records in block order (lane 1).
-    interleaved: Done<Records>,
+    /// The block's records in block order, and the beneficiary's change once its fees are
+    /// credited (lane 1).
+    interleaved: Done<(BlockAccumulator, Option<AccountChange>)>,
     /// The block's changes from its transactions (lane 0, the caller's thread, which will
     /// likely free them).
     joined: Done<Result<StateChanges, DbError>>,
@@ -188,7 +189,7 @@ fn split<DB: DatabaseRef + Sync>(
         .joined
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
-    let (Some((acc, fees)), Some(changes)) = (interleaved, joined) else {
+    let (Some((acc, credited)), Some(changes)) = (interleaved, joined) else {
         return Ok(None);
     };
     let mut changes = changes.map_err(|e| ExecError::Database(e.to_string()))?;
@@ -200,8 +201,8 @@ fn split<DB: DatabaseRef + Sync>(
         assigned,
         ..
     } = *block;
-    if !credit_fees(&mut changes, &fees, block_env.beneficiary, db, spec)? {
-        return Ok(None);
+    if let Some(change) = credited {
+        changes.accounts.insert(block_env.beneficiary, change);
     }
     apply_post_block_to(&mut changes, db, spec, block_env, options)?;
     let report = ExecReport {
@@ -264,7 +265,9 @@ fn run_lane<'db, DB: DatabaseRef + Sync>(
         fees.extend(other_fees);
         fees.sort_unstable_by_key(|(index, _)| *index);
         let acc = BlockAccumulator::interleave([first, second], block.txs, block.block_env);
-        *lock(&handover.interleaved) = acc.map(|acc| (acc, fees));
+        if let (Some(acc), Some(credited)) = (acc, credited_beneficiary(&fees, block)) {
+            *lock(&handover.interleaved) = Some((acc, credited));
+        }
     } else {
         seat.wait();
         let [first, second] = handover.changes.each_ref().map(|c| lock(c).take());
@@ -424,39 +427,29 @@ fn keys_in_both<K: Ord + Copy, V>(a: &BTreeMap<K, V>, b: &BTreeMap<K, V>) -> Vec
     both
 }
 
-/// Credits the fees to the beneficiary, which neither part touched, in block order.
-/// `Ok(false)` when a credit removes it (an empty beneficiary touched), which the prototype
-/// leaves to the other paths.
-fn credit_fees<DB: DatabaseRef>(
-    changes: &mut StateChanges,
+/// The beneficiary's change once the fees are credited to it in block order (neither part
+/// touched it): `Some(None)` when it ends as it began; `None` when a credit removes it (an
+/// empty beneficiary touched, left to the other paths) or its pre-state cannot be read (the
+/// path that runs the block instead reports the error).
+fn credited_beneficiary<DB: DatabaseRef>(
     fees: &[(usize, U256)],
-    beneficiary: Address,
-    db: &DB,
-    spec: SpecId,
-) -> Result<bool, ExecError> {
-    let original = db
+    block: &Block<'_, DB>,
+) -> Option<Option<AccountChange>> {
+    let beneficiary = block.block_env.beneficiary;
+    let original = block
+        .db
         .basic_ref(beneficiary)
-        .map_err(|e| ExecError::Database(e.to_string()))?
+        .ok()?
         .map(AccountState::from);
-    let mut change = changes
-        .accounts
-        .remove(&beneficiary)
-        .unwrap_or_else(|| AccountChange {
-            info: original,
-            ..AccountChange::default()
-        });
-    let mut value = change.info;
+    let mut value = original;
     for (_, fee) in fees {
-        value = apply_credit(value, *fee, spec);
-        if value.is_none() {
-            return Ok(false);
-        }
+        value = Some(apply_credit(value, *fee, block.spec)?);
     }
-    change.info = value;
-    if let Some((change, _)) = canonical_with_changed_slots(change, original) {
-        changes.accounts.insert(beneficiary, change);
-    }
-    Ok(true)
+    let change = AccountChange {
+        info: value,
+        ..AccountChange::default()
+    };
+    Some(canonical_with_changed_slots(change, original).map(|(change, _)| change))
 }
 
 #[cfg(test)]
