@@ -2,7 +2,7 @@
 //! and block.
 
 use crate::output::AccountState;
-use crate::state::{own_code, with_own_empty_code};
+use crate::state::{info_with_own_empty_code, own_code};
 use revm::bytecode::Bytecode;
 use revm::primitives::{B256Map, B256, KECCAK_EMPTY};
 use revm::state::AccountInfo;
@@ -44,7 +44,7 @@ impl LaneCodes {
     /// An empty account keeps the process-wide empty code: revm recognizes that one and skips
     /// copying the account's original value.
     pub fn info(&self, account: AccountState) -> AccountInfo {
-        with_own_empty_code(account.to_info(), &self.empty)
+        info_with_own_empty_code(account, &self.empty)
     }
 }
 

@@ -197,7 +197,9 @@ impl DatabaseRef for InMemoryState {
             code: (a.info.code_hash != KECCAK_EMPTY)
                 .then(|| self.codes.get(&a.info.code_hash).cloned())
                 .flatten(),
-            ..AccountInfo::default()
+            // Not `..AccountInfo::default()`: it would clone and drop the process-wide empty
+            // code, whose count every reading thread would then write.
+            account_id: None,
         }))
     }
 

@@ -16,4 +16,4 @@ pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
 pub use overlay::BlockState;
 pub use own_code::OwnEmptyCode;
-pub(crate) use own_code::{own_code, with_own_empty_code};
+pub(crate) use own_code::{info_with_own_empty_code, own_code};

@@ -1,7 +1,8 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
-use super::canonical::{canonical_change, sorted_accounts, Originals};
+use super::canonical::{canonical_change, slot_order_key, sorted_accounts, Originals};
 use super::kept_tables::{self, Tables};
+use super::own_code::{info_with_own_empty_code, own_code};
 use super::DbError;
 use crate::exec::transfer::Candidate;
 use crate::output::{AccountChange, AccountState, StateChanges};
@@ -61,20 +62,27 @@ pub struct BlockState<'a, DB> {
     db: &'a DB,
     accounts: AddressMap<Entry>,
     changed: Vec<Changed>,
+    /// Codes read so far, each this overlay's own copy (see [`own_code`]): two overlays run
+    /// side by side never write one reference count.
     codes: B256Map<Bytecode>,
     new_codes: B256Map<Bytecode>,
+    /// This overlay's own empty code, carried by accounts without code.
+    empty: Bytecode,
 }
 
 /// The slots written since the last call, in slot order, no longer marked written.
 fn take_written(slots: &mut U256Map<Slot>) -> std::collections::BTreeMap<U256, U256> {
-    slots
+    let mut written: Vec<(U256, U256)> = slots
         .iter_mut()
         .filter(|(_, s)| s.written)
         .map(|(key, s)| {
             s.written = false;
             (*key, s.current)
         })
-        .collect()
+        .collect();
+    // Sorted on integer keys: the map's own sort then finds a single run.
+    written.sort_unstable_by_key(|(key, _)| slot_order_key(key));
+    written.into_iter().collect()
 }
 
 fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) -> DbError {
@@ -106,6 +114,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             changed,
             codes: B256Map::default(),
             new_codes: B256Map::default(),
+            empty: own_code(&Bytecode::default()),
         }
     }
 
@@ -252,8 +261,10 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
                 .basic_ref(address)
                 .map_err(|e| db_error("account", address, e))?;
             let state = info.map(|info| {
-                if let Some(code) = info.code.clone().filter(|c| !c.is_empty()) {
-                    codes.entry(info.code_hash).or_insert(code);
+                if let Some(code) = info.code.as_ref().filter(|c| !c.is_empty()) {
+                    codes
+                        .entry(info.code_hash)
+                        .or_insert_with(|| own_code(code));
                 }
                 AccountState::from(info)
             });
@@ -357,7 +368,11 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             return;
         }
         let info = &account.info;
-        let state = AccountState::from(info.clone());
+        let state = AccountState {
+            balance: info.balance,
+            nonce: info.nonce,
+            code_hash: info.code_hash,
+        };
         // New code is recorded when the code hash changes (deployment, EIP-7702 delegation);
         // canonicalization keeps what the final state refers to.
         let code_changed = info.code_hash != KECCAK_EMPTY
@@ -400,12 +415,13 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
     type Error = DbError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbError> {
-        Ok(self.account(address)?.map(AccountState::to_info))
+        let account = self.account(address)?;
+        Ok(account.map(|account| info_with_own_empty_code(account, &self.empty)))
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, DbError> {
         if code_hash == KECCAK_EMPTY {
-            return Ok(Bytecode::default());
+            return Ok(self.empty.clone());
         }
         if let Some(code) = self.codes.get(&code_hash) {
             return Ok(code.clone());
@@ -414,6 +430,7 @@ impl<DB: DatabaseRef> Database for BlockState<'_, DB> {
             .db
             .code_by_hash_ref(code_hash)
             .map_err(|e| db_error("code", code_hash, e))?;
+        let code = own_code(&code);
         self.codes.insert(code_hash, code.clone());
         Ok(code)
     }

@@ -6,6 +6,7 @@
 //! to core on every transaction. Each thread therefore runs its own copies: the same bytes and
 //! jump table, under a count no other thread touches.
 
+use crate::output::AccountState;
 use revm::bytecode::Bytecode;
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{Address, StorageKey, StorageValue, B256, KECCAK_EMPTY};
@@ -35,6 +36,24 @@ pub(crate) fn with_own_empty_code(mut info: AccountInfo, empty: &Bytecode) -> Ac
         info.code = Some(empty.clone());
     }
     info
+}
+
+/// [`with_own_empty_code`] for an account known by its state: built field by field, so that the
+/// process-wide empty code is not cloned (its count written) only to be replaced.
+#[inline]
+pub(crate) fn info_with_own_empty_code(account: AccountState, empty: &Bytecode) -> AccountInfo {
+    let unused = account.balance.is_zero() && account.nonce == 0;
+    let code = (account.code_hash == KECCAK_EMPTY).then(|| match unused {
+        true => Bytecode::default(),
+        false => empty.clone(),
+    });
+    AccountInfo {
+        balance: account.balance,
+        nonce: account.nonce,
+        code_hash: account.code_hash,
+        code,
+        account_id: None,
+    }
 }
 
 /// A database read by one thread of several that run over the same pre-state: accounts
