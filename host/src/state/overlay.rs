@@ -1,6 +1,6 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
-use super::canonical::{canonical_change, slot_order_key, sorted_accounts, Originals};
+use super::canonical::{canonical_with_changed_slots, slot_order_key, sorted_accounts, Originals};
 use super::kept_tables::{self, Tables};
 use super::own_code::{info_with_own_empty_code, own_code};
 use super::DbError;
@@ -85,6 +85,32 @@ fn take_written(slots: &mut U256Map<Slot>) -> std::collections::BTreeMap<U256, U
     written.into_iter().collect()
 }
 
+/// The slots of `address` the block wrote whose value differs from the one before the block
+/// (zero for a `wiped` or new account), in slot order, in one pass over its cached slots.
+fn changed_slots<DB: DatabaseRef>(
+    db: &DB,
+    address: Address,
+    slots: &U256Map<Slot>,
+    wiped: bool,
+) -> Result<std::collections::BTreeMap<U256, U256>, DbError> {
+    let mut changed = Vec::new();
+    for (key, slot) in slots.iter().filter(|(_, s)| s.written) {
+        let before = match (wiped, slot.original) {
+            (true, _) => U256::ZERO,
+            (false, Some(value)) => value,
+            (false, None) => db
+                .storage_ref(address, *key)
+                .map_err(|e| db_error("storage of", address, e))?,
+        };
+        if slot.current != before {
+            changed.push((*key, slot.current));
+        }
+    }
+    // Sorted on integer keys: the map's own sort then finds a single run.
+    changed.sort_unstable_by_key(|(key, _)| slot_order_key(key));
+    Ok(changed.into_iter().collect())
+}
+
 fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) -> DbError {
     DbError(format!("reading {what} {key}: {e}"))
 }
@@ -162,27 +188,13 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
                     .map_err(|e| db_error("account", address, e))?
                     .map(AccountState::from),
             };
-            let slots = match wrote_slots
-                .then(|| self.accounts.get_mut(&address))
-                .flatten()
-            {
-                Some(entry) => {
-                    change.storage = take_written(&mut entry.slots);
-                    Some(&entry.slots)
+            if change.info.is_some() && wrote_slots {
+                if let Some(entry) = self.accounts.get(&address) {
+                    let wiped = change.storage_cleared || original.is_none();
+                    change.storage = changed_slots(db, address, &entry.slots, wiped)?;
                 }
-                None => None,
-            };
-            let original_slot = |slot: U256| match slots
-                .and_then(|slots| slots.get(&slot))
-                .and_then(|s| s.original)
-            {
-                Some(value) => Ok(value),
-                None => db
-                    .storage_ref(address, slot)
-                    .map_err(|e| db_error("storage of", address, e)),
-            };
-            if let Some((change, code_changed)) = canonical_change(change, original, original_slot)?
-            {
+            }
+            if let Some((change, code_changed)) = canonical_with_changed_slots(change, original) {
                 if let (true, Some(info)) = (code_changed, change.info) {
                     if let Some(code) = self.new_codes.get(&info.code_hash) {
                         codes.insert(info.code_hash, code.clone());
