@@ -86,7 +86,7 @@ pub fn run_txs<DB: DatabaseRef>(
         {
             let state = evm.ctx.db_mut();
             if state
-                .plain_transfer(&transfer, rules.beneficiary())
+                .plain_transfer(&transfer, Some(rules.beneficiary()))
                 .map_err(|e| ExecError::Database(format!("transaction {index}: {e}")))?
             {
                 acc.push_executed(index, tx, transfer.result());

@@ -28,6 +28,7 @@ use super::mv_memory::lock;
 use super::spin_join::{Meeting, Seat};
 use crate::error::ExecError;
 use crate::exec::sequential::{apply_beacon_root_on, lane_evm};
+use crate::exec::transfer::TransferRules;
 use crate::exec::{BlockAccumulator, ExecReport, Strategy};
 use crate::options::{ExecMode, ExecOptions};
 use crate::output::{AccountChange, AccountState, BlockOutput, StateChanges};
@@ -146,7 +147,13 @@ pub fn try_split<DB: DatabaseRef + Sync>(
     // and the path that runs the block instead reports the real one.
     // Lane 1's thread wakes while the parts are assigned.
     let standby = Standby::start(2);
-    let assigned = assign_parts(txs);
+    let (assigned, [first, second]) = assign_parts(txs);
+    // Parts that leave one lane most of the work gain little (a chain of transfers is one
+    // group): not tried, and counted as a failed try.
+    if 4 * u128::from(first.min(second)) < u128::from(first) + u128::from(second) {
+        Backoff::record(false);
+        return None;
+    }
     let block = Block {
         spec,
         block_env,
@@ -289,10 +296,11 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 }
 
 /// The part (0 or 1) of each transaction. Transactions are grouped by sender, and by call
-/// target unless one target has more than half the block; groups sharing a transaction are
-/// one group. The groups with the most gas limit are dealt first, each to the part with the
-/// least so far.
-fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
+/// target unless the target has more than half the block's calls and the call has input
+/// (calls without input to one account all change its balance, or run its one fallback);
+/// groups sharing a transaction are one group. The groups with the most gas limit are dealt first, each to the part with the
+/// least so far. Also returns each part's gas limits.
+fn assign_parts(txs: &[TxEnv]) -> (Vec<u8>, [u64; 2]) {
     let mut calls: AddressMap<usize> =
         AddressMap::with_capacity_and_hasher(txs.len(), Default::default());
     for tx in txs {
@@ -313,7 +321,11 @@ fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
         AddressMap::with_capacity_and_hasher(2 * txs.len(), Default::default());
     for (i, tx) in txs.iter().enumerate() {
         let target = match tx.kind {
-            TxKind::Call(to) if calls.get(&to).is_some_and(|n| 2 * n <= txs.len()) => Some(to),
+            TxKind::Call(to)
+                if tx.data.is_empty() || calls.get(&to).is_some_and(|n| 2 * n <= txs.len()) =>
+            {
+                Some(to)
+            }
             _ => None,
         };
         for key in std::iter::once(tx.caller).chain(target) {
@@ -333,7 +345,7 @@ fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
             sizes.push((0, sizes.len()));
             sizes.len() - 1
         });
-        sizes[g].0 += txs[i].gas_limit;
+        sizes[g].0 = sizes[g].0.saturating_add(txs[i].gas_limit);
         group_of[i] = g;
     }
     let mut part_of_group = vec![0u8; sizes.len()];
@@ -341,10 +353,11 @@ fn assign_parts(txs: &[TxEnv]) -> Vec<u8> {
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     for (size, g) in sizes {
         let part = usize::from(load[1] < load[0]);
-        load[part] += size;
+        load[part] = load[part].saturating_add(size);
         part_of_group[g] = part as u8;
     }
-    group_of.iter().map(|g| part_of_group[*g]).collect()
+    let assigned = group_of.iter().map(|g| part_of_group[*g]).collect();
+    (assigned, load)
 }
 
 /// Runs the transactions of part `part` in block order over the pre-state (the beacon root
@@ -372,11 +385,24 @@ fn run_part<'db, DB: DatabaseRef>(
     }
     {
         let mut evm = lane_evm(&mut state, spec, block_env, options);
+        let transfers = TransferRules::for_block(spec, block_env, options);
         let mine = txs.iter().enumerate().zip(assigned);
         for ((index, tx), _) in mine.filter(|(_, p)| usize::from(**p) == part) {
             if stop.load(AtomicOrdering::Relaxed) || acc.check_budget(tx, block_env, spec).is_err()
             {
                 return Ok(None);
+            }
+            // A plain transfer runs natively, its fee deferred like the others'.
+            if let Some(transfer) = transfers.as_ref().and_then(|rules| rules.candidate(tx)) {
+                let state = evm.ctx.db_mut();
+                if state
+                    .plain_transfer(&transfer, None)
+                    .map_err(|e| ExecError::Database(e.to_string()))?
+                {
+                    fees.push((index, transfer.reward()));
+                    acc.push_executed(index, tx, transfer.result());
+                    continue;
+                }
             }
             evm.ctx.set_tx(tx.clone());
             let result: Result<_, EVMError<DbError, InvalidTransaction>> =
@@ -494,7 +520,7 @@ mod tests {
             WorkloadKind::Raw,
         ] {
             let w = generate(kind, 60, 3);
-            let assigned = assign_parts(&w.txs);
+            let (assigned, _) = assign_parts(&w.txs);
             assert!(assigned.contains(&0) && assigned.contains(&1), "{kind:?}");
             assert!(split_of(&w, &assigned).is_some(), "{kind:?} is split");
         }
@@ -529,7 +555,7 @@ mod tests {
     #[test]
     fn transactions_of_one_sender_or_one_pool_share_a_part() {
         let w = generate(WorkloadKind::Uniswap, 300, 9);
-        let assigned = assign_parts(&w.txs);
+        let (assigned, _) = assign_parts(&w.txs);
         let mut part_of_pool: AddressMap<u8> = AddressMap::default();
         for (tx, part) in w.txs.iter().zip(&assigned) {
             let TxKind::Call(pool) = tx.kind else {
@@ -539,6 +565,18 @@ mod tests {
         }
         let count = assigned.iter().filter(|p| **p == 0).count();
         assert!((100..=200).contains(&count), "{count} of 300 in part 0");
+    }
+
+    #[test]
+    fn a_chain_of_transfers_is_one_group_and_not_tried() {
+        let w = generate(WorkloadKind::Chain, 50, 4);
+        let (_, loads) = assign_parts(&w.txs);
+        assert!(loads.contains(&0), "{loads:?}");
+        let forced = ExecOptions {
+            min_parallel_txs: 0,
+            ..options()
+        };
+        assert!(try_split(w.spec, &w.block_env, &w.txs, &w.state, &forced).is_none());
     }
 
     #[test]

@@ -309,18 +309,23 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
     }
 
     /// Executes a plain transfer natively, if the accounts at both ends allow it (see
-    /// [`Candidate::apply`]); `false` leaves everything as it was, for revm to run it.
+    /// [`Candidate::apply`]), paying the fee to `beneficiary`; with no beneficiary the fee
+    /// ([`Candidate::reward`]) is left to the caller, and a transfer from the beneficiary is
+    /// left to revm. `false` leaves everything as it was, for revm to run it.
     pub fn plain_transfer(
         &mut self,
         transfer: &Candidate,
-        beneficiary: Address,
+        beneficiary: Option<Address>,
     ) -> Result<bool, DbError> {
+        if beneficiary.is_none() && transfer.pays_itself() {
+            return Ok(false);
+        }
         let sender = self.account(transfer.caller)?;
         let recipient = self.account(transfer.to)?;
         let Some(done) = transfer.apply(sender, recipient) else {
             return Ok(false);
         };
-        if !transfer.pays_itself() {
+        if let Some(beneficiary) = beneficiary.filter(|_| !transfer.pays_itself()) {
             let paid = self.account(beneficiary)?.map_or(U256::ZERO, |a| a.balance);
             if paid.checked_add(transfer.reward()).is_none() {
                 return Ok(false);
