@@ -15,8 +15,14 @@
 //!
 //! The parts: transactions from one sender stay together (each reads the nonce the one before
 //! wrote), and so do calls into one contract when that keeps the parts balanced (swaps on a
-//! pool); otherwise a contract's calls are split by block order (transfers of a token, most of
-//! which touch different balances).
+//! pool) or when they carry no input (value sent to one account); otherwise a contract's calls
+//! are split by block order (transfers of a token, most of which touch different balances).
+//!
+//! The steps, on two lanes woken once: each lane runs its part (plain transfers natively, as
+//! the sequential path does); once both have, each checks that its part read no change of the
+//! other; once both checks are done, each puts its part's changes in canonical form; then lane
+//! 0 (the caller's thread) joins the changes while lane 1 interleaves the records and credits
+//! the fees.
 
 use super::apply_post_block_to;
 use super::credit::apply_credit;
