@@ -7,7 +7,7 @@ use super::mv_memory::{lock, BaseState, Entry, MvMemory, Original, Slot, Table, 
 use super::spin_join::Claims;
 use crate::output::{AccountChange, AccountState, StateChanges};
 use crate::state::{
-    address_order_key, canonical_with_changed_slots, canonicalize, overlay, slot_order_key, FromDb,
+    address_order_key, canonical_with_changed_slots, canonicalize, overlay, sorted_slots, FromDb,
 };
 use revm::database_interface::DatabaseRef;
 use revm::primitives::{Address, B256, U256};
@@ -257,12 +257,10 @@ impl MvMemory {
                 }
                 storage.push((*key, *value));
             }
-            // Sorted on integer keys: the map's own sort then finds a single run.
-            storage.sort_unstable_by_key(|(key, _)| slot_order_key(key));
             let change = AccountChange {
                 info,
                 storage_cleared,
-                storage: storage.into_iter().collect(),
+                storage: sorted_slots(storage),
             };
             if raw {
                 out.raw.push((address, change));

@@ -148,9 +148,6 @@ pub fn try_split<DB: DatabaseRef + Sync>(
     {
         return None;
     }
-    // A speculative part may meet an error sequential execution would not (a read of the
-    // base it makes only on a value the other part changed): any error makes the try fail,
-    // and the path that runs the block instead reports the real one.
     // Lane 1's thread wakes while the parts are assigned.
     let standby = Standby::start(2);
     let (assigned, [first, second]) = assign_parts(txs);
@@ -168,6 +165,9 @@ pub fn try_split<DB: DatabaseRef + Sync>(
         options,
         assigned: &assigned,
     };
+    // A speculative part may meet an error sequential execution would not (a read of the
+    // base it makes only on a value the other part changed): any error makes the try fail,
+    // and the path that runs the block instead reports the real one.
     let kept = split(&block, standby).ok().flatten();
     Backoff::record(kept.is_some());
     kept
@@ -293,10 +293,12 @@ fn run_lane<'db, DB: DatabaseRef + Sync>(
     }
 }
 
+/// `lock` read; a lane that panicked holding it left an overlay that nothing keeps.
 fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
+/// `lock` written (see [`read`]).
 fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
 }
@@ -304,8 +306,8 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 /// The part (0 or 1) of each transaction. Transactions are grouped by sender, and by call
 /// target unless the target has more than half the block's calls and the call has input
 /// (calls without input to one account all change its balance, or run its one fallback);
-/// groups sharing a transaction are one group. The groups with the most gas limit are dealt first, each to the part with the
-/// least so far. Also returns each part's gas limits.
+/// groups sharing a transaction are one group. The groups with the most gas limit are dealt
+/// first, each to the part with the least so far. Also returns each part's gas limits.
 fn assign_parts(txs: &[TxEnv]) -> (Vec<u8>, [u64; 2]) {
     let mut calls: AddressMap<usize> =
         AddressMap::with_capacity_and_hasher(txs.len(), Default::default());

@@ -168,6 +168,12 @@ pub fn slot_order_key(slot: &U256) -> [u64; 4] {
     [d, c, b, a]
 }
 
+/// Orders slots by key: sorted on integer keys first, so the map's own sort finds one run.
+pub fn sorted_slots(mut slots: Vec<(U256, U256)>) -> BTreeMap<U256, U256> {
+    slots.sort_unstable_by_key(|(key, _)| slot_order_key(key));
+    slots.into_iter().collect()
+}
+
 /// Orders accounts by address; the map is built from the sorted vector without sorting again.
 pub fn sorted_accounts(
     mut accounts: Vec<(Address, AccountChange)>,

@@ -1,6 +1,6 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
-use super::canonical::{canonical_with_changed_slots, slot_order_key, sorted_accounts, Originals};
+use super::canonical::{canonical_with_changed_slots, sorted_accounts, sorted_slots, Originals};
 use super::kept_tables::{self, Tables};
 use super::own_code::{info_with_own_empty_code, own_code};
 use super::DbError;
@@ -72,17 +72,11 @@ pub struct BlockState<'a, DB> {
 
 /// The slots written since the last call, in slot order, no longer marked written.
 fn take_written(slots: &mut U256Map<Slot>) -> std::collections::BTreeMap<U256, U256> {
-    let mut written: Vec<(U256, U256)> = slots
-        .iter_mut()
-        .filter(|(_, s)| s.written)
-        .map(|(key, s)| {
-            s.written = false;
-            (*key, s.current)
-        })
-        .collect();
-    // Sorted on integer keys: the map's own sort then finds a single run.
-    written.sort_unstable_by_key(|(key, _)| slot_order_key(key));
-    written.into_iter().collect()
+    let written = slots.iter_mut().filter(|(_, s)| s.written).map(|(key, s)| {
+        s.written = false;
+        (*key, s.current)
+    });
+    sorted_slots(written.collect())
 }
 
 /// The slots of `address` the block wrote whose value differs from the one before the block
@@ -106,9 +100,7 @@ fn changed_slots<DB: DatabaseRef>(
             changed.push((*key, slot.current));
         }
     }
-    // Sorted on integer keys: the map's own sort then finds a single run.
-    changed.sort_unstable_by_key(|(key, _)| slot_order_key(key));
-    Ok(changed.into_iter().collect())
+    Ok(sorted_slots(changed))
 }
 
 fn db_error(what: &str, key: impl std::fmt::Display, e: impl std::fmt::Display) -> DbError {
