@@ -181,3 +181,61 @@ impl BlockAccumulator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revm::context::result::{Output, ResultGas, SuccessReason};
+    use revm::primitives::Bytes;
+
+    fn spent(gas: u64) -> ExecutionResult {
+        ExecutionResult::Success {
+            reason: SuccessReason::Stop,
+            gas: ResultGas::default().with_total_gas_spent(gas),
+            logs: Vec::new(),
+            output: Output::Call(Bytes::new()),
+        }
+    }
+
+    /// A part that ran the transactions `indexes` of `txs`, spending `gas` each.
+    fn part(indexes: &[usize], txs: &[TxEnv], gas: u64) -> BlockAccumulator {
+        let mut acc = BlockAccumulator::with_capacity(indexes.len());
+        for &index in indexes {
+            acc.push_executed(index, &txs[index], spent(gas));
+        }
+        acc
+    }
+
+    #[test]
+    fn interleaved_parts_are_in_block_order_with_the_block_cumulative_gas() {
+        let txs = vec![
+            TxEnv {
+                gas_limit: 50_000,
+                ..TxEnv::default()
+            };
+            5
+        ];
+        let block_env = BlockEnv {
+            gas_limit: 200_000,
+            ..BlockEnv::default()
+        };
+        let parts = [part(&[0, 3], &txs, 21_000), part(&[1, 2, 4], &txs, 30_000)];
+        let merged = BlockAccumulator::interleave(parts, &txs, &block_env).expect("fits");
+        assert_eq!(merged.tx_indexes, [0, 1, 2, 3, 4]);
+        let cumulative: Vec<u64> = merged
+            .receipts
+            .iter()
+            .map(|r| r.cumulative_gas_used)
+            .collect();
+        assert_eq!(cumulative, [21_000, 51_000, 81_000, 102_000, 132_000]);
+        assert_eq!(merged.gas_used, 132_000);
+        // Each part alone left room for its transactions; together, the fifth one's limit no
+        // longer fits in what the block has left.
+        let tight = BlockEnv {
+            gas_limit: 150_000,
+            ..block_env
+        };
+        let parts = [part(&[0, 3], &txs, 21_000), part(&[1, 2, 4], &txs, 30_000)];
+        assert!(BlockAccumulator::interleave(parts, &txs, &tight).is_none());
+    }
+}
