@@ -193,7 +193,6 @@ fn split<DB: DatabaseRef + Sync>(
     standby.run_lanes(2, |lane| {
         run_lane(block, &handover, &mut meeting.seat(3), lane)
     });
-    linger(2);
     let interleaved = handover
         .interleaved
         .into_inner()
@@ -281,6 +280,9 @@ fn run_lane<'db, DB: DatabaseRef + Sync>(
         if let (Some(acc), Some(credited)) = (acc, credited_beneficiary(&fees, block)) {
             *lock(&handover.interleaved) = Some((acc, credited));
         }
+        // Queued on this thread, which takes it as soon as its part of the try ends: the
+        // caller need not wake it.
+        linger(2);
     } else {
         seat.wait();
         let [first, second] = handover.changes.each_ref().map(|c| lock(c).take());
