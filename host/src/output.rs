@@ -79,6 +79,13 @@ pub struct AccountState {
 
 impl From<revm::state::AccountInfo> for AccountState {
     fn from(info: revm::state::AccountInfo) -> Self {
+        Self::from(&info)
+    }
+}
+
+/// Without cloning the code: a clone writes its shared reference count.
+impl From<&revm::state::AccountInfo> for AccountState {
+    fn from(info: &revm::state::AccountInfo) -> Self {
         Self {
             balance: info.balance,
             nonce: info.nonce,

@@ -408,11 +408,7 @@ fn run_incarnation<B: DatabaseRef>(
             writes.push((Location::StorageReset(*address), Written::StorageReset));
         }
         let info = &account.info;
-        let value = (!destroyed).then_some(AccountState {
-            balance: info.balance,
-            nonce: info.nonce,
-            code_hash: info.code_hash,
-        });
+        let value = (!destroyed).then_some(AccountState::from(info));
         if let Some(start) = db.relaxed_start(*address) {
             if info.balance != start {
                 let delta = Delta::between(start, info.balance);

@@ -377,11 +377,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             return;
         }
         let info = &account.info;
-        let state = AccountState {
-            balance: info.balance,
-            nonce: info.nonce,
-            code_hash: info.code_hash,
-        };
+        let state = AccountState::from(info);
         // New code is recorded when the code hash changes (deployment, EIP-7702 delegation);
         // canonicalization keeps what the final state refers to.
         let code_changed = info.code_hash != KECCAK_EMPTY
