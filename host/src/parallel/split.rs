@@ -193,15 +193,11 @@ fn split<DB: DatabaseRef + Sync>(
     standby.run_lanes(2, |lane| {
         run_lane(block, &handover, &mut meeting.seat(3), lane)
     });
-    let interleaved = handover
-        .interleaved
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    let joined = handover
-        .joined
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    let (Some((acc, credited)), Some(changes)) = (interleaved, joined) else {
+    let done = (
+        lock(&handover.interleaved).take(),
+        lock(&handover.joined).take(),
+    );
+    let (Some((acc, credited)), Some(changes)) = done else {
         return Ok(None);
     };
     let mut changes = changes.map_err(|e| ExecError::Database(e.to_string()))?;
