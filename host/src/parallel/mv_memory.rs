@@ -48,11 +48,26 @@ pub(super) enum Original {
     Storage(U256),
 }
 
+impl Entry {
+    /// Whether the entry changes the value before it rather than replacing it.
+    fn is_lazy(&self) -> bool {
+        matches!(
+            self,
+            Entry::Data(Written::Credit(..) | Written::BalanceDelta(_) | Written::StorageDelta(_))
+        )
+    }
+}
+
 /// The versions of one location and its cached original value.
 #[derive(Debug)]
 pub(super) struct Slot {
     pub location: Location,
+    /// Changed only through [`Self::set`] and [`Self::remove`], which keep `wholes` in step.
     pub entries: VersionList<Entry>,
+    /// The transactions of `entries` that are not lazy (whole values and estimates): a reader
+    /// finds the latest below it without walking the lazy entries after it, which are many at
+    /// an address every transfer of a block credits.
+    wholes: VersionList<()>,
     pub original: Original,
 }
 
@@ -61,8 +76,31 @@ impl Slot {
         Self {
             location,
             entries: VersionList::default(),
+            wholes: VersionList::default(),
             original: Original::Unknown,
         }
+    }
+
+    /// Sets `txn`'s entry.
+    fn set(&mut self, txn: TxIdx, entry: Entry) {
+        if entry.is_lazy() {
+            self.wholes.remove(txn);
+        } else {
+            self.wholes.insert(txn, ());
+        }
+        self.entries.insert(txn, entry);
+    }
+
+    /// Removes `txn`'s entry, if any.
+    fn remove(&mut self, txn: TxIdx) {
+        self.wholes.remove(txn);
+        self.entries.remove(txn);
+    }
+
+    /// The latest entry below `txn` that is not lazy.
+    fn last_whole_below(&self, txn: TxIdx) -> Option<(TxIdx, &Entry)> {
+        let (idx, ()) = self.wholes.below(txn).next_back()?;
+        self.entries.get(*idx).map(|entry| (*idx, entry))
     }
 
     /// A storage slot's chain below `txn`: its latest whole value (zero past the wipe at
@@ -337,23 +375,11 @@ impl MvMemory {
     ) -> Resolved<Option<AccountState>> {
         let listed = self.with_slot(Location::Account(address), |slot| {
             // The latest full value below `txn`, then the credits after it in order.
-            let mut start = 0;
-            let mut value = None;
-            for (idx, entry) in slot.entries.below(txn).rev() {
-                match entry {
-                    Entry::Estimate => return Err(Resolved::Blocked(Blocked(*idx))),
-                    Entry::Data(Written::Account(v)) => {
-                        value = Some(*v);
-                        start = idx + 1;
-                        break;
-                    }
-                    Entry::Data(_) => {}
-                }
-            }
-            let mut value = match value {
-                Some(v) => v,
-                None => match slot.original_account(address, base) {
-                    Ok(v) => v,
+            let (start, mut value) = match slot.last_whole_below(txn) {
+                Some((idx, Entry::Estimate)) => return Err(Resolved::Blocked(Blocked(idx))),
+                Some((idx, Entry::Data(Written::Account(v)))) => (idx + 1, *v),
+                _ => match slot.original_account(address, base) {
+                    Ok(v) => (0, v),
                     Err(e) => return Err(Resolved::Failed(e)),
                 },
             };
@@ -419,19 +445,15 @@ impl MvMemory {
     /// credits and balance deltas never change a code hash.
     pub fn code_hash(&self, address: Address, txn: TxIdx, base: &dyn BaseState) -> Resolved<B256> {
         self.with_slot(Location::Account(address), |slot| {
-            for (idx, entry) in slot.entries.below(txn).rev() {
-                match entry {
-                    Entry::Estimate => return Resolved::Blocked(Blocked(*idx)),
-                    Entry::Data(Written::Account(value)) => {
-                        return Resolved::Value(value.map_or(KECCAK_EMPTY, |a| a.code_hash))
-                    }
-                    Entry::Data(_) => {}
-                }
-            }
-            match slot.original_account(address, base) {
-                Ok(value) => Resolved::Value(value.map_or(KECCAK_EMPTY, |a| a.code_hash)),
-                Err(e) => Resolved::Failed(e),
-            }
+            let value = match slot.last_whole_below(txn) {
+                Some((idx, Entry::Estimate)) => return Resolved::Blocked(Blocked(idx)),
+                Some((_, Entry::Data(Written::Account(value)))) => *value,
+                _ => match slot.original_account(address, base) {
+                    Ok(value) => value,
+                    Err(e) => return Resolved::Failed(e),
+                },
+            };
+            Resolved::Value(value.map_or(KECCAK_EMPTY, |a| a.code_hash))
         })
     }
 
@@ -648,7 +670,7 @@ impl MvMemory {
             if !writes.iter().any(|(l, _)| l == location) {
                 self.find_slot(*location, |slot| {
                     if let Some(slot) = slot {
-                        slot.entries.remove(txn);
+                        slot.remove(txn);
                     }
                 });
             }
@@ -666,7 +688,7 @@ impl MvMemory {
                         slot.original = Original::Storage(value);
                     }
                 }
-                slot.entries.insert(txn, Entry::Data(value))
+                slot.set(txn, Entry::Data(value))
             });
             locations.push(location);
         }
@@ -705,7 +727,7 @@ impl MvMemory {
         for location in &record.writes {
             self.find_slot(*location, |slot| {
                 if let Some(slot) = slot {
-                    slot.entries.insert(txn, Entry::Estimate);
+                    slot.set(txn, Entry::Estimate);
                 }
             });
         }
@@ -1096,6 +1118,50 @@ mod tests {
             memory.storage(token, U256::from(1), 5, &Sevens),
             Resolved::Blocked(Blocked(4))
         );
+        memory.recycle();
+    }
+
+    #[test]
+    fn readers_find_the_last_whole_value_past_any_credits_as_entries_change_kind() {
+        let address = Address::repeat_byte(5);
+        let deposit = Location::Account(address);
+        let memory = MvMemory::take(8, SpecId::CANCUN, Address::ZERO);
+        let account = |balance: u64, code: u8| {
+            Written::Account(Some(AccountState {
+                balance: U256::from(balance),
+                nonce: 1,
+                code_hash: B256::repeat_byte(code),
+            }))
+        };
+        let credit = Written::Credit(U256::from(1), CreditKind::Transfer);
+        let write = |txn, writes: Vec<(Location, Written)>| {
+            memory.record(txn, &mut Vec::new(), &mut { writes });
+        };
+        let seen = |txn| match (
+            memory.code_hash(address, txn, &Sevens),
+            memory.account(address, txn, &Sevens),
+        ) {
+            (Resolved::Value(hash), Resolved::Value(Some(account))) => {
+                Ok((hash.0[0], account.balance.to::<u64>()))
+            }
+            (Resolved::Blocked(b), Resolved::Blocked(c)) if b == c => Err(b.0),
+            other => panic!("{other:?}"),
+        };
+        write(0, vec![(deposit, account(5, 1))]);
+        for txn in 1..6 {
+            write(txn, vec![(deposit, credit.clone())]);
+        }
+        assert_eq!(seen(6), Ok((1, 10)));
+        write(3, vec![(deposit, account(100, 2))]);
+        assert_eq!((seen(3), seen(6)), (Ok((1, 7)), Ok((2, 102))));
+        write(3, vec![(deposit, credit.clone())]);
+        assert_eq!(seen(6), Ok((1, 10)));
+        memory.convert_writes_to_estimates(3);
+        assert_eq!((seen(3), seen(6)), (Ok((1, 7)), Err(3)));
+        write(3, vec![(deposit, credit)]);
+        write(0, Vec::new());
+        let base = seven();
+        assert_eq!(seen(6), Ok((base.code_hash.0[0], 12)));
         memory.recycle();
     }
 

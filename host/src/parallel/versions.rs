@@ -39,6 +39,11 @@ impl<E> VersionList<E> {
         }
     }
 
+    /// `txn`'s entry, if any.
+    pub fn get(&self, txn: TxIdx) -> Option<&E> {
+        self.position(txn).ok().map(|i| &self.items[i].1)
+    }
+
     /// Removes `txn`'s entry, if any.
     pub fn remove(&mut self, txn: TxIdx) {
         if let Ok(i) = self.position(txn) {
@@ -100,6 +105,7 @@ mod tests {
         assert_eq!(list.below(5).map(|(k, _)| *k).collect::<Vec<_>>(), [0, 1]);
         assert_eq!(list.from(5).map(|(k, _)| *k).collect::<Vec<_>>(), [5, 9]);
         assert_eq!(list.below(0).count(), 0);
+        assert_eq!((list.get(5), list.get(3)), (Some(&50), None));
     }
 
     #[test]
