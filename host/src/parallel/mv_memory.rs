@@ -62,13 +62,32 @@ impl Entry {
 #[derive(Debug)]
 pub(super) struct Slot {
     pub location: Location,
-    /// Changed only through [`Self::set`] and [`Self::remove`], which keep `wholes` in step.
+    /// Changed only through [`Self::set`] and [`Self::remove`], which keep `long` in step.
     pub entries: VersionList<Entry>,
-    /// The transactions of `entries` that are not lazy (whole values and estimates): a reader
-    /// finds the latest below it without walking the lazy entries after it, which are many at
-    /// an address every transfer of a block credits.
-    wholes: VersionList<()>,
+    /// The indexes of an account that a read found with more than [`LONG_AFTER`] lazy entries
+    /// after its last whole value (boxed: most locations have one or two entries).
+    long: Option<Box<LongList>>,
     pub original: Original,
+}
+
+/// Lazy entries a read walks back over before the location is indexed ([`LongList`]).
+const LONG_AFTER: usize = 16;
+
+/// Lazy entries a read walks between two of an account's checkpoints.
+const CHECKPOINT_EVERY: usize = 16;
+
+/// Indexes of a location with many entries: an address every transfer of a block credits
+/// lazily, or a contract that many transactions pay.
+#[derive(Debug, Default)]
+struct LongList {
+    /// The transactions whose entries are not lazy (whole values and estimates): a read finds
+    /// the latest below it without walking the lazy entries after it.
+    wholes: VersionList<()>,
+    /// An account's value after every [`CHECKPOINT_EVERY`]-th lazy entry a read walked, by
+    /// transaction, in order: a read starts from the latest below it. Invariant: each was
+    /// evaluated from the entries below it as they are now (a set or a removal drops those at
+    /// and above its transaction).
+    checkpoints: Vec<(TxIdx, Option<AccountState>)>,
 }
 
 impl Slot {
@@ -76,31 +95,98 @@ impl Slot {
         Self {
             location,
             entries: VersionList::default(),
-            wholes: VersionList::default(),
+            long: None,
             original: Original::Unknown,
         }
     }
 
     /// Sets `txn`'s entry.
     fn set(&mut self, txn: TxIdx, entry: Entry) {
-        if entry.is_lazy() {
-            self.wholes.remove(txn);
-        } else {
-            self.wholes.insert(txn, ());
+        if let Some(long) = &mut self.long {
+            long.drop_checkpoints_from(txn);
+            if entry.is_lazy() {
+                long.wholes.remove(txn);
+            } else {
+                long.wholes.insert(txn, ());
+            }
         }
         self.entries.insert(txn, entry);
     }
 
     /// Removes `txn`'s entry, if any.
     fn remove(&mut self, txn: TxIdx) {
-        self.wholes.remove(txn);
+        if let Some(long) = &mut self.long {
+            long.drop_checkpoints_from(txn);
+            long.wholes.remove(txn);
+        }
         self.entries.remove(txn);
     }
 
-    /// The latest entry below `txn` that is not lazy.
-    fn last_whole_below(&self, txn: TxIdx) -> Option<(TxIdx, &Entry)> {
-        let (idx, ()) = self.wholes.below(txn).next_back()?;
-        self.entries.get(*idx).map(|entry| (*idx, entry))
+    /// An account's value below `txn`: its last whole value (`whole` when there is none),
+    /// then the lazy entries after it applied in order by `apply`, from the latest checkpoint
+    /// on the way; and the first transaction after that whole value. `Err` with the
+    /// transaction of an estimate.
+    fn account_below(
+        &mut self,
+        txn: TxIdx,
+        whole: impl FnOnce(&mut Self) -> Result<Option<AccountState>, String>,
+        apply: impl Fn(Option<AccountState>, &Written) -> Option<AccountState>,
+    ) -> Result<(Option<AccountState>, TxIdx), Resolved<Option<AccountState>>> {
+        let (start, value) = match self.last_whole_below(txn) {
+            Some((idx, Entry::Estimate)) => return Err(Resolved::Blocked(Blocked(idx))),
+            Some((idx, Entry::Data(Written::Account(v)))) => (idx + 1, *v),
+            _ => (0, whole(self).map_err(Resolved::Failed)?),
+        };
+        let checkpoint = self
+            .long
+            .as_ref()
+            .and_then(|long| long.checkpoint_below(txn));
+        let (from, mut value) = match checkpoint {
+            Some((idx, value)) if idx >= start => (idx + 1, value),
+            _ => (start, value),
+        };
+        // Without an index the walk is short (see `last_whole_below`).
+        let indexed = self.long.is_some();
+        let mut reached = Vec::new();
+        let lazy = self.entries.from(from).take_while(|(idx, _)| **idx < txn);
+        for (walked, (idx, entry)) in lazy.enumerate() {
+            if let Entry::Data(written) = entry {
+                value = apply(value, written);
+            }
+            if indexed && (walked + 1) % CHECKPOINT_EVERY == 0 {
+                reached.push((*idx, value));
+            }
+        }
+        if let Some(long) = self.long.as_mut().filter(|_| !reached.is_empty()) {
+            let last = long.checkpoints.last().map(|(idx, _)| *idx);
+            let beyond = reached.into_iter().filter(|(idx, _)| last < Some(*idx));
+            long.checkpoints.extend(beyond);
+        }
+        Ok((value, start))
+    }
+
+    /// The latest entry below `txn` that is not lazy. A walk back over more than
+    /// [`LONG_AFTER`] lazy entries indexes the location for the reads after it.
+    fn last_whole_below(&mut self, txn: TxIdx) -> Option<(TxIdx, &Entry)> {
+        let idx = match &self.long {
+            Some(long) => *long.wholes.below(txn).next_back()?.0,
+            None => {
+                let mut walked = 0;
+                let stop = self.entries.below(txn).rev().find(|(_, entry)| {
+                    walked += 1;
+                    !entry.is_lazy() || walked > LONG_AFTER
+                });
+                match stop.map(|(idx, entry)| (*idx, entry.is_lazy())) {
+                    None => return None,
+                    Some((idx, false)) => idx,
+                    Some((_, true)) => {
+                        self.long = Some(Box::new(LongList::indexing(&self.entries)));
+                        return self.last_whole_below(txn);
+                    }
+                }
+            }
+        };
+        self.entries.get(idx).map(|entry| (idx, entry))
     }
 
     /// A storage slot's chain below `txn`: its latest whole value (zero past the wipe at
@@ -153,6 +239,28 @@ impl Slot {
         let value = base.base_account(address)?;
         self.original = Original::Account(value);
         Ok(value)
+    }
+}
+
+impl LongList {
+    fn indexing(entries: &VersionList<Entry>) -> Self {
+        let mut long = Self::default();
+        for (idx, entry) in entries.from(0) {
+            if !entry.is_lazy() {
+                long.wholes.insert(*idx, ());
+            }
+        }
+        long
+    }
+
+    fn drop_checkpoints_from(&mut self, txn: TxIdx) {
+        let kept = self.checkpoints.partition_point(|(idx, _)| *idx < txn);
+        self.checkpoints.truncate(kept);
+    }
+
+    fn checkpoint_below(&self, txn: TxIdx) -> Option<(TxIdx, Option<AccountState>)> {
+        let below = self.checkpoints.partition_point(|(idx, _)| *idx < txn);
+        below.checked_sub(1).map(|i| self.checkpoints[i])
     }
 }
 
@@ -374,39 +482,33 @@ impl MvMemory {
         base: &dyn BaseState,
     ) -> Resolved<Option<AccountState>> {
         let listed = self.with_slot(Location::Account(address), |slot| {
-            // The latest full value below `txn`, then the credits after it in order.
-            let (start, mut value) = match slot.last_whole_below(txn) {
-                Some((idx, Entry::Estimate)) => return Err(Resolved::Blocked(Blocked(idx))),
-                Some((idx, Entry::Data(Written::Account(v)))) => (idx + 1, *v),
-                _ => match slot.original_account(address, base) {
-                    Ok(v) => (0, v),
-                    Err(e) => return Err(Resolved::Failed(e)),
-                },
-            };
-            for (_, entry) in slot.entries.from(start).take_while(|(idx, _)| **idx < txn) {
-                match entry {
-                    Entry::Data(Written::Credit(amount, kind)) => {
-                        value = self.credit(value, *amount, *kind);
-                    }
-                    // A speculative value may fall outside the delta's range: the writer's
-                    // validation then fails, and so does this reader's after it.
-                    Entry::Data(Written::BalanceDelta(delta)) => {
-                        if let Some(account) = &mut value {
-                            account.balance =
-                                delta.apply(account.balance).unwrap_or(account.balance);
+            slot.account_below(
+                txn,
+                |slot| slot.original_account(address, base),
+                |mut value, written| {
+                    match written {
+                        Written::Credit(amount, kind) => value = self.credit(value, *amount, *kind),
+                        // A speculative value may fall outside the delta's range: the writer's
+                        // validation then fails, and so does this reader's after it.
+                        Written::BalanceDelta(delta) => {
+                            if let Some(account) = &mut value {
+                                account.balance =
+                                    delta.apply(account.balance).unwrap_or(account.balance);
+                            }
                         }
+                        _ => {}
                     }
-                    _ => {}
-                }
-            }
-            Ok((value, start))
+                    value
+                },
+            )
         });
         let (mut value, start) = match listed {
             Ok(listed) => listed,
             Err(resolved) => return resolved,
         };
         if address == self.beneficiary {
-            // Its fee credits, walked without holding the table's lock.
+            // Its fee credits after its last whole value, walked without holding the table's
+            // lock.
             for (idx, fee) in self.fees.within(start..txn) {
                 match fee {
                     Fee::Estimate => return Resolved::Blocked(Blocked(idx)),
@@ -1162,6 +1264,101 @@ mod tests {
         write(0, Vec::new());
         let base = seven();
         assert_eq!(seen(6), Ok((base.code_hash.0[0], 12)));
+        memory.recycle();
+    }
+
+    #[test]
+    fn reads_through_checkpoints_equal_a_walk_of_every_entry_under_any_order_of_changes() {
+        #[derive(Clone, Copy)]
+        enum Model {
+            Whole(u64),
+            Credit(u64),
+            Estimate,
+        }
+        let address = Address::repeat_byte(3);
+        let location = Location::Account(address);
+        let txs = 300;
+        let memory = MvMemory::take(txs, SpecId::CANCUN, Address::ZERO);
+        let mut model = std::collections::BTreeMap::new();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let expected = |model: &std::collections::BTreeMap<TxIdx, Model>, txn: TxIdx| {
+            let (mut balance, mut nonce) = (7, 0);
+            let mut credits = 0;
+            for (idx, entry) in model.range(..txn).rev() {
+                match entry {
+                    Model::Credit(amount) => credits += amount,
+                    Model::Estimate => return Resolved::Blocked(Blocked(*idx)),
+                    Model::Whole(whole) => {
+                        (balance, nonce) = (*whole, 1);
+                        break;
+                    }
+                }
+            }
+            Resolved::Value(Some(AccountState {
+                balance: U256::from(balance + credits),
+                nonce,
+                code_hash: KECCAK_EMPTY,
+            }))
+        };
+        let mut reads = 0;
+        for _ in 0..20_000 {
+            let txn = next(txs as u64) as TxIdx;
+            let written = match next(20) {
+                0 => Some(Written::Account(Some(AccountState {
+                    balance: U256::from(next(1000)),
+                    nonce: 1,
+                    code_hash: KECCAK_EMPTY,
+                }))),
+                1..=9 => Some(Written::Credit(U256::from(1 + next(9)), CreditKind::Fee)),
+                10 if model.contains_key(&txn) => {
+                    memory.convert_writes_to_estimates(txn);
+                    model.insert(txn, Model::Estimate);
+                    None
+                }
+                11 => {
+                    memory.record(txn, &mut Vec::new(), &mut Vec::new());
+                    model.remove(&txn);
+                    None
+                }
+                _ => {
+                    reads += 1;
+                    assert_eq!(memory.account(address, txn, &Sevens), expected(&model, txn));
+                    None
+                }
+            };
+            if let Some(written) = written {
+                model.insert(
+                    txn,
+                    match written {
+                        Written::Account(Some(a)) => Model::Whole(a.balance.to()),
+                        Written::Credit(amount, _) => Model::Credit(amount.to()),
+                        _ => unreachable!(),
+                    },
+                );
+                memory.record(txn, &mut Vec::new(), &mut vec![(location, written)]);
+            }
+        }
+        assert!(reads > 5_000);
+        // Credits only, read from the top (checkpoints all the way), then one removed.
+        for txn in 0..txs {
+            let credit = Written::Credit(U256::from(1), CreditKind::Fee);
+            memory.record(txn, &mut Vec::new(), &mut vec![(location, credit)]);
+            model.insert(txn, Model::Credit(1));
+        }
+        for removed in [None, Some(5)] {
+            if let Some(txn) = removed {
+                memory.record(txn, &mut Vec::new(), &mut Vec::new());
+                model.remove(&txn);
+            }
+            let top = txs - 1;
+            assert_eq!(memory.account(address, top, &Sevens), expected(&model, top));
+        }
         memory.recycle();
     }
 

@@ -1,7 +1,7 @@
 //! One shard's slots of the multi-version memory: stored one after another in the order they
 //! were first written or read, and found through an index of their positions.
 //!
-//! A slot (a location, its versions and its value before the block) takes 232 bytes. Kept
+//! A slot (a location, its versions and its value before the block) takes 240 bytes. Kept
 //! inline in a hash table, every lookup missed the cache twice, on the table's control bytes
 //! and on the slot, and the table's spare buckets (an eighth to a half) spread the slots thin.
 //! The index holds 4-byte positions: the indexes of all shards fit in a core's L2 cache, and the
