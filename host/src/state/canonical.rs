@@ -101,16 +101,11 @@ pub fn canonical_change(
     mut original_slot: impl FnMut(U256) -> Result<U256, DbError>,
 ) -> Result<Option<(AccountChange, bool)>, DbError> {
     if change.info.is_some() {
-        let wiped = change.storage_cleared || original.is_none();
+        let wiped = storage_wiped(&change, original);
         let mut failure = None;
         change.storage.retain(|slot, value| {
-            let before = if wiped {
-                Ok(U256::ZERO)
-            } else {
-                original_slot(*slot)
-            };
-            match before {
-                Ok(before) => *value != before,
+            match slot_changed(*value, wiped, || original_slot(*slot)) {
+                Ok(changed) => changed,
                 Err(e) => {
                     failure.get_or_insert(e);
                     true
@@ -122,6 +117,23 @@ pub fn canonical_change(
         }
     }
     Ok(canonical_with_changed_slots(change, original))
+}
+
+/// Whether an account's storage before the block counts as empty for its change: wiped by
+/// the block, or the account did not exist.
+pub fn storage_wiped(change: &AccountChange, original: Option<AccountState>) -> bool {
+    change.storage_cleared || original.is_none()
+}
+
+/// Whether a slot the block wrote to `value` changed: against zero when the account's storage
+/// counts as empty ([`storage_wiped`]), else against its value before the block, `before()`.
+pub fn slot_changed<E>(
+    value: U256,
+    wiped: bool,
+    before: impl FnOnce() -> Result<U256, E>,
+) -> Result<bool, E> {
+    let before = if wiped { U256::ZERO } else { before()? };
+    Ok(value != before)
 }
 
 /// [`canonical_change`] for a change whose `storage` already holds only the slots that differ

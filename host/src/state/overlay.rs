@@ -1,6 +1,9 @@
 //! The block's view of state: a pre-state plus what earlier transactions of the block wrote.
 
-use super::canonical::{canonical_with_changed_slots, sorted_accounts, sorted_slots, Originals};
+use super::canonical::{
+    canonical_with_changed_slots, slot_changed, sorted_accounts, sorted_slots, storage_wiped,
+    Originals,
+};
 use super::kept_tables::{self, Tables};
 use super::own_code::{info_with_own_empty_code, own_code};
 use super::DbError;
@@ -89,14 +92,13 @@ fn changed_slots<DB: DatabaseRef>(
 ) -> Result<std::collections::BTreeMap<U256, U256>, DbError> {
     let mut changed = Vec::new();
     for (key, slot) in slots.iter().filter(|(_, s)| s.written) {
-        let before = match (wiped, slot.original) {
-            (true, _) => U256::ZERO,
-            (false, Some(value)) => value,
-            (false, None) => db
+        let before = || match slot.original {
+            Some(value) => Ok(value),
+            None => db
                 .storage_ref(address, *key)
-                .map_err(|e| db_error("storage of", address, e))?,
+                .map_err(|e| db_error("storage of", address, e)),
         };
-        if slot.current != before {
+        if slot_changed(slot.current, wiped, before)? {
             changed.push((*key, slot.current));
         }
     }
@@ -182,7 +184,7 @@ impl<'a, DB: DatabaseRef> BlockState<'a, DB> {
             };
             if change.info.is_some() && wrote_slots {
                 if let Some(entry) = self.accounts.get(&address) {
-                    let wiped = change.storage_cleared || original.is_none();
+                    let wiped = storage_wiped(&change, original);
                     change.storage = changed_slots(db, address, &entry.slots, wiped)?;
                 }
             }
