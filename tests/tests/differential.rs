@@ -207,6 +207,19 @@ fn bank_action() -> impl Strategy<Value = Action> {
     ]
 }
 
+/// One bank and one address paid over and over, their balances sometimes read or drawn on:
+/// their accounts collect more lazy entries than a read walks before indexing them.
+fn paid_by_many() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        8 => (1u64..5).prop_map(|value| Action::Deposit { bank: 0, value }),
+        8 => (1u64..3).prop_map(|value| Action::Transfer { to: SENDERS + 1, value }),
+        1 => (0u64..5).prop_map(|amount| Action::Withdraw { bank: 0, amount }),
+        1 => Just(Action::BankBalance { bank: 0 }),
+        1 => Just(Action::ReadBalance { of: SENDERS + 3 }),
+        1 => Just(Action::ReadBalance { of: SENDERS + 1 }),
+    ]
+}
+
 fn word(v: u64) -> [u8; 32] {
     U256::from(v).to_be_bytes()
 }
@@ -397,6 +410,19 @@ proptest! {
         shanghai in any::<bool>(),
     ) {
         check(&plan, shanghai, 3, coinbase())?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Long blocks that mostly pay one bank and one address.
+    #[test]
+    fn accounts_paid_by_many_equal_sequential(
+        plan in prop::collection::vec((0..SENDERS, paid_by_many(), Just(false)), 40..140),
+        shanghai in any::<bool>(),
+    ) {
+        check(&plan, shanghai, 1, coinbase())?;
     }
 }
 
