@@ -145,22 +145,23 @@ impl Slot {
             Some((idx, value)) if idx >= start => (idx + 1, value),
             _ => (start, value),
         };
-        // Without an index the walk is short (see `last_whole_below`).
-        let indexed = self.long.is_some();
-        let mut reached = Vec::new();
+        // Without an index the walk is short (see `last_whole_below`). New checkpoints go
+        // after the last one, keeping them in order.
+        let mut long = self.long.as_deref_mut();
+        let last = long
+            .as_ref()
+            .and_then(|long| long.checkpoints.last())
+            .map(|c| c.0);
         let lazy = self.entries.from(from).take_while(|(idx, _)| **idx < txn);
         for (walked, (idx, entry)) in lazy.enumerate() {
             if let Entry::Data(written) = entry {
                 value = apply(value, written);
             }
-            if indexed && (walked + 1) % CHECKPOINT_EVERY == 0 {
-                reached.push((*idx, value));
+            if (walked + 1) % CHECKPOINT_EVERY == 0 && last < Some(*idx) {
+                if let Some(long) = long.as_mut() {
+                    long.checkpoints.push((*idx, value));
+                }
             }
-        }
-        if let Some(long) = self.long.as_mut().filter(|_| !reached.is_empty()) {
-            let last = long.checkpoints.last().map(|(idx, _)| *idx);
-            let beyond = reached.into_iter().filter(|(idx, _)| last < Some(*idx));
-            long.checkpoints.extend(beyond);
         }
         Ok((value, start))
     }
