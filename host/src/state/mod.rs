@@ -9,8 +9,8 @@ mod own_code;
 
 pub use canonical::{
     address_order_key, canonical_account, canonical_change, canonical_with_changed_slots,
-    canonicalize, overlay, overlay_canonical, slot_order_key, sorted_accounts, sorted_slots,
-    ChangesOverlay, FromDb, Originals,
+    canonicalize, overlay, overlay_canonical, sorted_accounts, sorted_slots, ChangesOverlay,
+    FromDb, Originals,
 };
 pub use db_error::DbError;
 pub use memory::{BlockHashes, InMemoryState};
